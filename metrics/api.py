@@ -1,0 +1,109 @@
+"""The public entry points: names(), spec(), compute()."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+import narwhals as nw
+import polars as pl
+
+from metrics.errors import MetricError, MissingData, UnknownMetric
+from metrics.intervals import add_interval
+from metrics.registry import registry
+from metrics.spec import GRAINS, Query, MetricSpec
+
+COUNT_COLUMNS = ("n", "successes", "promoters", "passives", "detractors", "cohort_size", "active", "mentions", "texts")
+
+
+def names() -> list[str]:
+    return list(registry())
+
+
+def spec(name: str) -> MetricSpec:
+    try:
+        return registry()[name]
+    except KeyError:
+        raise UnknownMetric(f"unknown metric {name!r}; known: {', '.join(registry())}") from None
+
+
+def _lazy(frame: Any) -> nw.LazyFrame:
+    native = nw.from_native(frame)
+    return native.lazy() if isinstance(native, nw.DataFrame) else native
+
+
+def _filtered(
+    s: MetricSpec, frames: Mapping[str, nw.LazyFrame], start: date | None, end: date | None, where: Mapping[str, Sequence]
+) -> dict[str, nw.LazyFrame]:
+    time_table, _, time_col = s.time_column.partition(".")
+    out = {}
+    for table, frame in frames.items():
+        cols = frame.collect_schema().names()
+        preds = [nw.col(c).is_in(list(v)) for c, v in where.items() if c in cols and v]
+        if table == time_table:
+            if start is not None:
+                preds.append(nw.col(time_col) >= nw.lit(start))
+            if end is not None:
+                preds.append(nw.col(time_col) <= nw.lit(end))
+        out[table] = frame.filter(*preds) if preds else frame
+    return out
+
+
+def _as_of(s: MetricSpec, frames: Mapping[str, nw.LazyFrame]) -> date | None:
+    if not s.time_column:
+        return None
+    table, _, col = s.time_column.partition(".")
+    value = frames[table].select(nw.col(col).max()).collect().item()
+    return value.date() if hasattr(value, "date") and callable(value.date) else value
+
+
+def compute(
+    name: str,
+    tables: Mapping[str, Any],
+    grain: str | None = None,
+    by: Sequence[str] = (),
+    start: date | None = None,
+    end: date | None = None,
+    where: Mapping[str, Sequence] | None = None,
+    **options: str,
+) -> pl.DataFrame:
+    """Run metric `name` on `tables` (Polars, DuckDB or any narwhals lazy frame) -> Polars.
+
+    Series metrics return period, *by, n, value, ci_low, ci_high and their extras,
+    sorted by period then `by`.
+    """
+    s = spec(name)
+    grain = grain or s.default_grain
+    if grain not in GRAINS:
+        raise MetricError(f"unknown grain {grain!r}; use one of {', '.join(GRAINS)}")
+    for option, value in options.items():
+        allowed = s.options.get(option)
+        if allowed is None:
+            raise MetricError(f"metric {name!r} has no option {option!r}")
+        if value not in allowed:
+            raise MetricError(f"option {option}={value!r} not one of {', '.join(allowed)}")
+    resolved = {o: options.get(o, allowed[0]) for o, allowed in s.options.items()}
+    frames = {t: _lazy(tables[t]) for t in s.tables if t in tables}
+    missing_tables = [t for t in s.tables if t not in frames]
+    if missing_tables:
+        raise MissingData(f"metric {name!r} needs table(s) {', '.join(missing_tables)}")
+    for req in s.requires:
+        table, _, col = req.partition(".")
+        if col not in frames[table].collect_schema().names():
+            raise MissingData(f"metric {name!r} needs column {req}, which the data does not have")
+    main_table = (s.time_column or s.requires[0]).partition(".")[0]
+    for col in by:
+        if col not in frames[main_table].collect_schema().names():
+            raise MissingData(f"cannot break {name!r} down by {col!r}: table {main_table} has no such column")
+    query = Query(grain=grain, by=tuple(by), start=start, end=end, as_of=_as_of(s, frames), options=resolved)
+    result = s.fn(_filtered(s, frames, start, end, where or {}), query)
+    out = result.collect().to_polars() if hasattr(result, "collect") else result
+    out = out.with_columns(pl.col(c).cast(pl.Int64) for c in COUNT_COLUMNS if c in out.columns)
+    if s.kind == "series":
+        out = add_interval(out, s.interval)
+        extras = [c for c in s.extras if c in out.columns]
+        out = out.select("period", *by, "n", "value", "ci_low", "ci_high", *extras)
+        out = out.with_columns(pl.col("period").cast(pl.Date), pl.col("value", "ci_low", "ci_high").cast(pl.Float64))
+        return out.sort("period", *by, nulls_last=True)
+    return out

@@ -1,0 +1,90 @@
+"""A metric is a frozen spec plus a pure function from lazy frames to a lazy frame.
+
+The spec is what the UI shows as the metric's definition and what the registry,
+the CLI and the contract tests read; the function holds the formula.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+import narwhals as nw
+
+Grain = Literal["day", "week", "month", "quarter", "year", "all"]
+GRAINS: tuple[str, ...] = ("day", "week", "month", "quarter", "year", "all")
+Lens = Literal["customer", "internal"]
+# How compute() adds ci_low/ci_high to a series result (on the small collected frame):
+#   wilson: needs n and `successes`; nps: n, promoters, detractors (adjusted Wald);
+#   t: n, value (a mean) and `sd`; median: n, value and `sd` (normal approximation);
+#   none: the function provides ci_low/ci_high itself or the metric has none.
+Interval = Literal["wilson", "nps", "t", "median", "none"]
+Kind = Literal["series", "cohort", "table"]
+
+
+@dataclass(frozen=True)
+class Query:
+    """What a metric function is asked for; frames arrive already filtered by where/start/end."""
+
+    grain: Grain = "month"
+    by: tuple[str, ...] = ()
+    start: date | None = None
+    end: date | None = None
+    as_of: date | None = None  # the data's last date (before filtering), for "not yet due" logic
+    options: Mapping[str, str] = field(default_factory=dict)
+
+
+MetricFn = Callable[[Mapping[str, nw.LazyFrame], Query], nw.LazyFrame]
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    name: str  # stable, "area.metric"
+    title: str
+    lens: Lens
+    unit: str  # "share" | "days" | "score" | "count" | "currency" | "ratio"
+    higher_is_better: bool
+    requires: tuple[str, ...]  # "table.column" the metric cannot run without
+    definition: str  # formula, numerator, denominator, window, edge cases (shown in the UI)
+    fn: MetricFn = field(repr=False, compare=False)
+    time_column: str = ""  # "table.column" that start/end and grain apply to
+    min_n: int = 30
+    twin: str | None = None
+    kind: Kind = "series"
+    interval: Interval = "wilson"
+    extras: tuple[str, ...] = ()  # extra output columns beyond the series columns
+    default_grain: Grain = "month"
+    options: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # option -> allowed values, first = default
+
+    @property
+    def area(self) -> str:
+        return self.name.split(".", 1)[0]
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(r.split(".", 1)[0] for r in self.requires))
+
+    def check(self) -> None:
+        """Raise ValueError naming what is wrong with this spec."""
+        problems = []
+        if self.name.count(".") != 1 or not all(self.name.split(".")):
+            problems.append("name must be 'area.metric'")
+        if self.lens not in ("customer", "internal"):
+            problems.append(f"lens must be customer or internal, not {self.lens!r}")
+        if not self.title or not self.definition.strip():
+            problems.append("title and definition are required")
+        if not self.requires or any(r.count(".") != 1 for r in self.requires):
+            problems.append("requires must list 'table.column' entries")
+        if self.kind == "series" and self.time_column.count(".") != 1:
+            problems.append("series metrics need time_column 'table.column'")
+        if self.default_grain not in GRAINS:
+            problems.append(f"default_grain {self.default_grain!r} is not a grain")
+        if not callable(self.fn):
+            problems.append("fn is not callable")
+        if problems:
+            raise ValueError(f"metric spec {self.name!r}: " + "; ".join(problems))
+
+
+SERIES_COLUMNS: tuple[str, ...] = ("period", "n", "value", "ci_low", "ci_high")
