@@ -142,8 +142,7 @@ def validate(
     # Null-typed columns (all empty) cast cleanly to anything.
     raw = raw.select(present).with_row_index(ROW, offset=first_row).with_columns(pl.col(ROW).cast(pl.Int64))
     casts = {
-        name: _cast_expr(name, raw.schema[name], table.column(name).dtype, date_format).alias(name)
-        for name in present
+        name: _cast_expr(name, raw.schema[name], table.column(name).dtype, date_format).alias(name) for name in present
     }
     cast = raw.with_columns(casts.values())
 
@@ -154,7 +153,9 @@ def validate(
         want = str(table.column(name).dtype).lower()
         problems.append(_problem(failed, name, f"cannot read as {want}", name))
         if table.column(name).required:
-            problems.append(_problem(pl.col(f"__cast_{name}").is_null() & raw_text.is_null(), name, "missing required value"))
+            problems.append(
+                _problem(pl.col(f"__cast_{name}").is_null() & raw_text.is_null(), name, "missing required value")
+            )
     both = raw.with_columns(casts[n].alias(f"__cast_{n}") for n in present)
     entries = [_entries(both, mask, col, reason, table_name, source, raw_name=col) for mask, col, reason, _ in problems]
 
@@ -164,9 +165,11 @@ def validate(
     for mask, col, reason, _ in _rules(table, set(present)):
         entries.append(_entries(clean, mask.fill_null(False), col, reason, table_name, source, raw_name=col))
     if table.key and table.key in present:
-        dup = clean.select(ROW, table.key).with_columns(
-            first=pl.col(ROW).min().over(table.key)
-        ).filter(pl.col(ROW) != pl.col("first"))
+        dup = (
+            clean.select(ROW, table.key)
+            .with_columns(first=pl.col(ROW).min().over(table.key))
+            .filter(pl.col(ROW) != pl.col("first"))
+        )
         entries.append(
             dup.select(
                 table=pl.lit(table_name),

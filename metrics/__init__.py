@@ -7,4 +7,4 @@ from metrics.api import compute, names, spec
 from metrics.errors import MetricError, MissingData, UnknownMetric
 from metrics.spec import MetricSpec, Query
 
-__all__ = ["compute", "names", "spec", "MetricError", "MissingData", "UnknownMetric", "MetricSpec", "Query"]
+__all__ = ["MetricError", "MetricSpec", "MissingData", "Query", "UnknownMetric", "compute", "names", "spec"]

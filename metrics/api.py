@@ -12,7 +12,7 @@ import polars as pl
 from metrics.errors import MetricError, MissingData, UnknownMetric
 from metrics.intervals import add_interval
 from metrics.registry import registry
-from metrics.spec import GRAINS, Query, MetricSpec
+from metrics.spec import GRAINS, MetricSpec, Query
 
 COUNT_COLUMNS = ("n", "successes", "promoters", "passives", "detractors", "cohort_size", "active", "mentions", "texts")
 
@@ -34,7 +34,11 @@ def _lazy(frame: Any) -> nw.LazyFrame:
 
 
 def _filtered(
-    s: MetricSpec, frames: Mapping[str, nw.LazyFrame], start: date | None, end: date | None, where: Mapping[str, Sequence]
+    s: MetricSpec,
+    frames: Mapping[str, nw.LazyFrame],
+    start: date | None,
+    end: date | None,
+    where: Mapping[str, Sequence],
 ) -> dict[str, nw.LazyFrame]:
     time_table, _, time_col = s.time_column.partition(".")
     out = {}
