@@ -88,7 +88,7 @@ def compute(
         if value not in allowed:
             raise MetricError(f"option {option}={value!r} not one of {', '.join(allowed)}")
     resolved = {o: options.get(o, allowed[0]) for o, allowed in s.options.items()}
-    frames = {t: _lazy(tables[t]) for t in s.tables if t in tables}
+    frames = {t: _lazy(tables[t]) for t in (*s.tables, *s.optional_tables) if t in tables}
     missing_tables = [t for t in s.tables if t not in frames]
     if missing_tables:
         raise MissingData(f"metric {name!r} needs table(s) {', '.join(missing_tables)}")
@@ -107,7 +107,7 @@ def compute(
     if s.kind == "series":
         out = add_interval(out, s.interval)
         extras = [c for c in s.extras if c in out.columns]
-        out = out.select("period", *by, "n", "value", "ci_low", "ci_high", *extras)
+        out = out.select("period", *by, *s.keys, "n", "value", "ci_low", "ci_high", *extras)
         out = out.with_columns(pl.col("period").cast(pl.Date), pl.col("value", "ci_low", "ci_high").cast(pl.Float64))
-        return out.sort("period", *by, nulls_last=True)
+        return out.sort("period", *by, *s.keys, nulls_last=True)
     return out

@@ -50,6 +50,8 @@ class MetricSpec:
     definition: str  # formula, numerator, denominator, window, edge cases (shown in the UI)
     fn: MetricFn = field(repr=False, compare=False)
     time_column: str = ""  # "table.column" that start/end and grain apply to
+    optional: tuple[str, ...] = ()  # "table.column" used when present (tables passed to fn if given)
+    keys: tuple[str, ...] = ()  # grouping columns a series always has besides period and `by` (e.g. theme)
     min_n: int = 30
     twin: str | None = None
     kind: Kind = "series"
@@ -65,6 +67,10 @@ class MetricSpec:
     @property
     def tables(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(r.split(".", 1)[0] for r in self.requires))
+
+    @property
+    def optional_tables(self) -> tuple[str, ...]:
+        return tuple(t for t in dict.fromkeys(r.split(".", 1)[0] for r in self.optional) if t not in self.tables)
 
     def check(self) -> None:
         """Raise ValueError naming what is wrong with this spec."""
