@@ -1,14 +1,140 @@
-"""The app's one way to get data: a cached Dataset (sample data until connectors land)."""
+"""The app's one way to get data: a cached Dataset built from the sources file.
+
+Sources file: $OUTSIDEIN_SOURCES, else ./sources.toml, else the built-in sample data.
+Each load unit (one table, or all tabs of one Google spreadsheet: one request) is cached
+for its entry's ttl, keyed by the entry's configuration as JSON text (never by frames).
+st.cache_resource rather than st.cache_data: the frames are shared read-only instead of
+unpickled on every rerun, and the Dataset keeps its identity until something reloads.
+"""
 
 from __future__ import annotations
 
+import json
+import threading
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import polars as pl
 import streamlit as st
 
+from connectors import loader
+from connectors.contract import TABLE_NAMES
 from connectors.dataset import Dataset
+from connectors.sources import SourceEntry, SourcesError, default_sources_path, read_sources
+
+_LOADERS: dict[float, Callable[[str], tuple[str, list[loader.Loaded]]]] = {}
+_LOADERS_LOCK = threading.Lock()
+_ASSEMBLED: dict[str, tuple[str, Dataset]] = {}  # "last" -> (version, dataset)
 
 
-@st.cache_resource(show_spinner="Loading data...")
 def dataset() -> Dataset:
-    from connectors.sample import sample_dataset
+    """The validated tables, their quarantine and per-table status (stops the page on a broken sources file)."""
+    return _current()[1]
 
-    return sample_dataset()
+
+def version() -> str:
+    """Changes whenever any table is reloaded; part of every metric cache key."""
+    return _current()[0]
+
+
+def refresh() -> None:
+    """Forget every cached load so the next dataset() reads the sources again ("Refresh data")."""
+    with _LOADERS_LOCK:
+        for cached in _LOADERS.values():
+            cached.clear()
+    _sample.clear()
+
+
+def _current() -> tuple[str, Dataset]:
+    path = default_sources_path()
+    if path is None:
+        return _sample()
+    try:
+        entries = read_sources(path)
+    except SourcesError as exc:
+        st.error(f"**Sources file problem:** {exc}", icon=":material/error:")
+        st.stop()
+    tokens, results = [], []
+    for group in loader.plan(entries):
+        ttl = min(entry.ttl for entry in group)
+        token, loaded = _loader_for(ttl)(json.dumps([entry.to_json() for entry in group]))
+        tokens.append(token)
+        results.extend(loaded)
+    key = str(path) + "|" + "|".join(tokens)
+    with _LOADERS_LOCK:
+        last = _ASSEMBLED.get("last")
+        if last is None or last[0] != key:
+            last = _ASSEMBLED["last"] = (key, loader.assemble(results))
+    return last
+
+
+@st.cache_resource(show_spinner="Loading sample data...")
+def _sample() -> tuple[str, Dataset]:
+    return "sample-" + uuid.uuid4().hex, loader.sample_dataset()
+
+
+def _loader_for(ttl: float) -> Callable[[str], tuple[str, list[loader.Loaded]]]:
+    """One cached loader per ttl: st caches are per function, and ttl is fixed per function."""
+    with _LOADERS_LOCK:
+        if ttl not in _LOADERS:
+
+            def load_group(group_json: str) -> tuple[str, list[loader.Loaded]]:
+                group = [SourceEntry.from_json(text) for text in json.loads(group_json)]
+                return uuid.uuid4().hex, loader.load_group(group, _app_context())
+
+            # A distinct name gives each ttl its own cache (streamlit keys caches by qualname + source).
+            load_group.__qualname__ = f"load_group_ttl_{ttl:g}".replace(".", "_")
+            _LOADERS[ttl] = st.cache_resource(ttl=ttl, max_entries=256, show_spinner="Loading data...")(load_group)
+        return _LOADERS[ttl]
+
+
+def _app_context() -> loader.LoadContext:
+    from connectors.st_gsheets import GSheetsConnection
+
+    secrets: dict[str, Any] = st.secrets.to_dict() if st.secrets.load_if_toml_exists() else {}
+
+    def client() -> Any:
+        return st.connection("gsheets", type=GSheetsConnection).client
+
+    return loader.LoadContext(secrets, client)
+
+
+# ---------------------------------------------------------------- helpers for pages/sources.py
+
+
+def status_table(ds: Dataset) -> pl.DataFrame:
+    """One row per configured table, for display."""
+    rows = [
+        {
+            "table": s.table,
+            "kind": s.kind,
+            "from": s.where,
+            "rows": s.rows,
+            "quarantined": s.quarantined,
+            "loaded at": s.loaded_at,
+            "stale since": s.stale_since,
+            "error": s.error or "",
+        }
+        for s in ds.status
+    ]
+    schema = {"table": pl.String, "kind": pl.String, "from": pl.String, "rows": pl.Int64, "quarantined": pl.Int64}
+    schema |= {"loaded at": pl.Datetime("us"), "stale since": pl.Datetime("us"), "error": pl.String}
+    return pl.DataFrame(rows, schema=schema)
+
+
+def missing_tables(ds: Dataset) -> list[str]:
+    """Contract tables the Dataset lacks (not configured, or failed to load)."""
+    return [name for name in TABLE_NAMES if name not in ds.tables]
+
+
+def quarantined_tables(ds: Dataset) -> list[str]:
+    return sorted(ds.quarantine.get_column("table").unique().to_list()) if ds.quarantine.height else []
+
+
+def quarantine_of(ds: Dataset, table: str) -> pl.DataFrame:
+    return ds.quarantine.filter(pl.col("table") == table).sort("source", "row", "column")
+
+
+def quarantine_csv(ds: Dataset, table: str) -> bytes:
+    return quarantine_of(ds, table).write_csv().encode()

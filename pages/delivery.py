@@ -1,0 +1,61 @@
+"""Delivery: on time and lead time as the warehouse sees them vs as customers receive them."""
+
+import streamlit as st
+
+from ui import cards, charts, page, query
+
+f = page.header("Delivery", "Do parcels that leave on time also arrive on time?")
+SHIPPED, RECEIVED = "delivery.on_time_shipped", "delivery.on_time_received"
+
+if page.full_page():
+    left, right = st.columns(2)
+    with left:
+        cards.kpi_card(SHIPPED, f)
+    with right:
+        cards.kpi_card(RECEIVED, f)
+    if gap := query.gap_sentence(SHIPPED, RECEIVED, f):
+        st.markdown(gap)
+
+trend = query.twins(SHIPPED, RECEIVED, f)
+page.chart(
+    "on-time-trend",
+    charts.twin_trend(
+        trend,
+        "share",
+        "On time as shipped vs on time as received",
+        f"Share of due orders on or before the promised date, by order {f.grain}; bands are 95 % intervals",
+    ),
+    trend,
+)
+
+by_region = query.gap_by(SHIPPED, RECEIVED, f, "region")
+page.chart(
+    "gap-by-region",
+    charts.gap_bars(
+        by_region,
+        "region",
+        "Perception gap by region",
+        "Points between on time as received and as shipped over the whole window; orange: more than 5 points",
+    ),
+    by_region,
+)
+region_trend = query.twins(SHIPPED, RECEIVED, f, by=("region",))
+page.chart(
+    "on-time-by-region",
+    charts.small_multiples(region_trend, "region", "share", "On time by region: shipped (grey) vs received (orange)"),
+    region_trend,
+)
+
+lead, reason = query.lead_times(f)
+if reason:
+    st.info(reason, icon=":material/info:")
+else:
+    page.chart(
+        "lead-time",
+        charts.lead_time_lines(
+            lead,
+            "Lead time: order to ship vs order to receipt",
+            f"Median (solid) and 90th percentile (dashed) days, by order {f.grain}",
+        ),
+        lead,
+    )

@@ -1,0 +1,51 @@
+"""Sources: where each table comes from, how many rows loaded or were quarantined, and what failed."""
+
+import streamlit as st
+
+from ui import data
+
+st.title("Sources")
+st.caption("Where each table comes from, when it was loaded, and the rows set aside because they do not fit.")
+
+if st.button("Refresh data", icon=":material/refresh:", key="refresh-data"):
+    data.refresh()
+    st.rerun()
+
+ds = data.dataset()
+for s in ds.status:
+    if s.error and s.stale_since:
+        st.warning(f"**{s.table}** ({s.where}): {s.error}. Showing data loaded {s.stale_since:%Y-%m-%d %H:%M}.")
+    elif s.error:
+        st.error(f"**{s.table}** ({s.where}): {s.error}")
+
+st.dataframe(
+    data.status_table(ds),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "loaded at": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
+        "stale since": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
+    },
+    key="sources-status",
+)
+if missing := data.missing_tables(ds):
+    st.caption(f"Not loaded: {', '.join(missing)}. Pages that need them say so.")
+
+st.subheader("Quarantine")
+tables = data.quarantined_tables(ds)
+if not tables:
+    st.caption("No rows quarantined: every loaded row fits the data contract.")
+else:
+    table = st.selectbox("Table", tables, key="quarantine-table")
+    rows = data.quarantine_of(ds, table)
+    st.caption(f"{rows.select('source', 'row').n_unique():,} rows of {table} set aside; row = the row in the source.")
+    st.dataframe(rows, hide_index=True, width="stretch", key="quarantine-rows")
+    st.download_button(
+        "Download as CSV",
+        data.quarantine_csv(ds, table),
+        f"quarantine-{table}.csv",
+        "text/csv",
+        icon=":material/download:",
+        on_click="ignore",
+        key="quarantine-csv",
+    )

@@ -1,0 +1,69 @@
+"""KPI cards: value, change vs the previous period, n, interval, definition one click away."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+import metrics
+from metrics.spec import MetricSpec
+from ui import format as fmt
+from ui import query
+from ui.state import Filters
+
+LENS_LABEL = {"internal": "Inside-out", "customer": "Customer lens"}
+
+
+def definition_popover(spec: MetricSpec) -> None:
+    with st.popover("Definition", icon=":material/info:"):
+        st.markdown(f"**{spec.title}** · `{spec.name}` · {LENS_LABEL[spec.lens]}")
+        st.text(spec.definition)  # plain text: definitions are not markup
+        if spec.twin:
+            st.caption(f"Twin (other lens): {metrics.spec(spec.twin).title} · `{spec.twin}`")
+        st.caption(f"Values from fewer than {spec.min_n} observations are greyed out.")
+
+
+def overlaps(a: dict, b: dict) -> bool:
+    if None in (a.get("ci_low"), a.get("ci_high"), b.get("ci_low"), b.get("ci_high")):
+        return True
+    return a["ci_low"] <= b["ci_high"] and b["ci_low"] <= a["ci_high"]
+
+
+def latest_two(frame: pl.DataFrame) -> tuple[dict | None, dict | None]:
+    rows = frame.filter(pl.col("n") > 0).sort("period").tail(2).to_dicts()
+    if not rows:
+        return None, None
+    return rows[-1], rows[0] if len(rows) == 2 else None
+
+
+def kpi_card(name: str, filters: Filters) -> None:
+    spec = metrics.spec(name)
+    frame, error = query.metric_or_error(name, filters)
+    with st.container(border=True):
+        head, info = st.columns([3, 2], vertical_alignment="center")
+        head.markdown(f"**{spec.title}**  \n:gray[{LENS_LABEL[spec.lens]}]")
+        with info:
+            definition_popover(spec)
+        if error:
+            st.warning(error, icon=":material/block:")
+            return
+        current, previous = latest_two(frame)
+        if current is None:
+            st.caption("No data in this view.")
+            return
+        too_few = current["n"] < spec.min_n
+        change = None if previous is None else current["value"] - previous["value"]
+        label = f"{current['period']:%b %Y}" if filters.grain != "week" else f"week of {current['period']:%d %b %Y}"
+        st.metric(
+            label,
+            fmt.value(current["value"], spec.unit),
+            delta=None if too_few else fmt.delta(change, spec.unit),
+            delta_color="normal" if spec.higher_is_better else "inverse",
+            delta_description="vs previous period",
+        )
+        notes = [f"n = {fmt.count(current['n'])}", fmt.interval(current["ci_low"], current["ci_high"], spec.unit)]
+        if too_few:
+            notes.insert(0, f":gray-background[below min n {spec.min_n}: too few to trust]")
+        elif previous is not None and overlaps(current, previous):
+            notes.append(":gray-background[change not significant]")
+        st.caption(" · ".join(notes))

@@ -1,0 +1,105 @@
+"""Altair charts shared by pages. Every chart says what it measures in its title."""
+
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+
+from ui.format import UNIT_AXIS_FORMAT
+
+alt.data_transformers.disable_max_rows()  # we only ever pass aggregated frames
+
+INTERNAL_COLOR, CUSTOMER_COLOR = "#7f8c9a", "#e4572e"
+
+
+def lens_color(frame: pl.DataFrame) -> alt.Color:
+    """Grey for the inside-out lens, orange for the customer's: the same on every chart.
+
+    `frame` has a `lens` column whose first-seen value is the internal lens.
+    """
+    lenses = frame.get_column("lens").unique(maintain_order=True).to_list()
+    return alt.Color(
+        "lens:N",
+        title=None,
+        scale=alt.Scale(domain=lenses, range=[INTERNAL_COLOR, CUSTOMER_COLOR][: len(lenses)]),
+        legend=alt.Legend(orient="top"),
+    )
+
+
+def twin_trend(frame: pl.DataFrame, unit: str, title: str, subtitle: str = "") -> alt.LayerChart:
+    """Lines per lens with 95 % interval bands. `frame`: period, lens, value, ci_low, ci_high, n."""
+    color = lens_color(frame)
+    axis = alt.Axis(format=UNIT_AXIS_FORMAT.get(unit, ".2f"))
+    zoom = alt.Scale(zero=False)  # the gap between lenses is the story, not the distance from zero
+    base = alt.Chart(frame).encode(x=alt.X("period:T", title=None), color=color)
+    band = base.mark_area(opacity=0.18).encode(y=alt.Y("ci_low:Q", title=None, axis=axis, scale=zoom), y2="ci_high:Q")
+    line = base.mark_line(point=True).encode(
+        y=alt.Y("value:Q", axis=axis, scale=zoom),
+        tooltip=[
+            alt.Tooltip("period:T", title="Period"),
+            alt.Tooltip("lens:N", title="Lens"),
+            alt.Tooltip("value:Q", title="Value", format=UNIT_AXIS_FORMAT.get(unit, ".2f")),
+            alt.Tooltip("ci_low:Q", title="95 % CI low", format=UNIT_AXIS_FORMAT.get(unit, ".2f")),
+            alt.Tooltip("ci_high:Q", title="95 % CI high", format=UNIT_AXIS_FORMAT.get(unit, ".2f")),
+            alt.Tooltip("n:Q", title="n", format=","),
+        ],
+    )
+    return (band + line).properties(title=alt.Title(title, subtitle=subtitle or None, anchor="start"), height=300)
+
+
+def gap_bars(frame: pl.DataFrame, category: str, title: str, subtitle: str = "") -> alt.Chart:
+    """Horizontal bars of the perception gap (customer minus internal, in points) per category."""
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            y=alt.Y(f"{category}:N", sort="x", title=None),
+            x=alt.X("gap_pts:Q", title="Gap (percentage points, received minus shipped)"),
+            color=alt.condition(alt.datum.gap_pts < -5, alt.value(CUSTOMER_COLOR), alt.value(INTERNAL_COLOR)),
+            tooltip=[
+                alt.Tooltip(f"{category}:N"),
+                alt.Tooltip("shipped:Q", title="On time as shipped", format=".1%"),
+                alt.Tooltip("received:Q", title="On time as received", format=".1%"),
+                alt.Tooltip("gap_pts:Q", title="Gap (pts)", format="+.1f"),
+                alt.Tooltip("n:Q", title="Orders due", format=","),
+            ],
+        )
+        .properties(title=alt.Title(title, subtitle=subtitle or None, anchor="start"), height=alt.Step(28))
+    )
+
+
+def small_multiples(frame: pl.DataFrame, facet: str, unit: str, title: str, columns: int = 3) -> alt.FacetChart:
+    """The twin trend per `facet` value (e.g. region), sharing axes so gaps compare."""
+    color = lens_color(frame)
+    axis = alt.Axis(format=UNIT_AXIS_FORMAT.get(unit, ".2f"))
+    zoom = alt.Scale(zero=False)  # the gap between lenses is the story, not the distance from zero
+    base = alt.Chart().encode(x=alt.X("period:T", title=None), color=color)
+    layers = alt.layer(
+        base.mark_area(opacity=0.18).encode(y=alt.Y("ci_low:Q", title=None, axis=axis, scale=zoom), y2="ci_high:Q"),
+        base.mark_line().encode(
+            y="value:Q",
+            tooltip=["period:T", "lens:N", alt.Tooltip("value:Q", format=UNIT_AXIS_FORMAT.get(unit)), "n:Q"],
+        ),
+        data=frame,
+    )
+    return (
+        layers.properties(width=260, height=150)
+        .facet(facet=alt.Facet(f"{facet}:N", title=None), columns=columns)
+        .properties(title=alt.Title(title, anchor="start"))
+    )
+
+
+def lead_time_lines(frame: pl.DataFrame, title: str, subtitle: str = "") -> alt.Chart:
+    """Median and p90 lead time per lens. `frame`: period, lens, stat (median|p90), days."""
+    return (
+        alt.Chart(frame)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("period:T", title=None),
+            y=alt.Y("days:Q", title="Days"),
+            color=lens_color(frame),
+            strokeDash=alt.StrokeDash("stat:N", title=None, legend=alt.Legend(orient="top")),
+            tooltip=["period:T", "lens:N", "stat:N", alt.Tooltip("days:Q", format=".1f")],
+        )
+        .properties(title=alt.Title(title, subtitle=subtitle or None, anchor="start"), height=280)
+    )

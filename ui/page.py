@@ -1,0 +1,86 @@
+"""Page frame: header, chart slots that honour single-chart links, and the footer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import altair as alt
+import polars as pl
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+
+from ui import data, export, state
+from ui.state import Filters
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _run_inside_app() -> None:
+    """Make sure this page runs inside app.py's st.navigation, not on its own.
+
+    A server whose first request opens a page URL directly (/delivery) before any
+    run has called st.navigation still believes in the old pages-folder mode and
+    runs pages/delivery.py bare: no sidebar filters, no footer. Turn that mode off
+    for the process, as st.navigation itself does, and run again through app.py.
+    """
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def header(title: str, question: str) -> Filters:
+    """Page title plus the one question the page answers; returns the shared filters."""
+    _run_inside_app()
+    f: Filters = st.session_state[state.FILTERS]
+    if state.solo_chart() is None:
+        st.title(title)
+        scope = ", ".join(f.regions) or "all regions"
+        scope += " · " + (", ".join(f.segments) or "all segments")
+        st.caption(f"{question}  \n{f.start:%d %b %Y} – {f.end:%d %b %Y} · {scope} · by {f.grain}")
+    return f
+
+
+def full_page() -> bool:
+    """False when the link asks for one chart alone: pages skip cards, tables and text."""
+    return state.solo_chart() is None
+
+
+def chart(chart_id: str, figure: alt.TopLevelMixin, frame: pl.DataFrame) -> None:
+    """Draw `figure` (unless a single-chart link asks for another) with its link and exports.
+
+    `frame` is the data the chart draws, offered as CSV and XLSX.
+    """
+    solo = state.solo_chart()
+    if solo is not None and solo != chart_id:
+        return
+    st.altair_chart(figure, width="stretch", key=f"chart-{chart_id}")
+    link, exports = st.columns([3, 1], vertical_alignment="center")
+    link.caption(f"[Link to this chart alone]({state.share_url({state.CHART: chart_id})})")
+    formats = {
+        "PNG image": ("png", "image/png", lambda: export.png_bytes(figure)),
+        "SVG image": ("svg", "image/svg+xml", lambda: export.svg_text(figure)),
+        "Data (CSV)": ("csv", "text/csv", lambda: export.csv_bytes(frame)),
+        "Data (Excel)": ("xlsx", XLSX, lambda: export.xlsx_bytes(frame)),
+    }
+    with exports.popover("Export", icon=":material/download:", width="stretch"):
+        # Files are made only when clicked (deferred data), and the click does not rerun the page.
+        for label, (ext, mime, make) in formats.items():
+            st.download_button(
+                label, make, f"{chart_id}.{ext}", mime, on_click="ignore", key=f"{ext}-{chart_id}", width="stretch"
+            )
+
+
+def footer() -> None:
+    """Row counts, quarantine and freshness, on every page."""
+    ds = data.dataset()
+    loaded = [s.loaded_at for s in ds.status if s.loaded_at]
+    fresh = f"data loaded {max(loaded):%Y-%m-%d %H:%M}" if loaded else "data load time unknown"
+    kinds = sorted({s.kind for s in ds.status})
+    rows = sum(f.height for f in ds.tables.values())
+    parts = [f"{rows:,} rows from {', '.join(kinds) or 'no sources'}", fresh]
+    quarantined = ds.quarantined_rows
+    parts.append(f"{quarantined:,} rows quarantined" + (" (see Sources)" if quarantined else ""))
+    if ds.errors:
+        parts.append(f"{len(ds.errors)} source(s) failed (see Sources)")
+    st.divider()
+    st.caption(" · ".join(parts) + f" · page drawn {datetime.now():%H:%M:%S}")

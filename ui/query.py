@@ -1,0 +1,141 @@
+"""Cached metric results for pages: small hashable arguments in, a small Polars frame out.
+
+Frames are never cache arguments (st.cache_data hashes Polars frames unreliably); the
+data set is named by its version token instead, which changes when data is reloaded.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import streamlit as st
+
+import metrics
+from ui import data
+from ui.state import Choices, Filters
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _compute(
+    name: str,
+    version: str,
+    grain: str,
+    by: tuple[str, ...],
+    start: date | None,
+    end: date | None,
+    where: tuple[tuple[str, tuple[str, ...]], ...],
+    options: tuple[tuple[str, str], ...],
+) -> pl.DataFrame:
+    del version  # part of the cache key only
+    return metrics.compute(
+        name, data.dataset().tables, grain=grain, by=by, start=start, end=end, where=dict(where), **dict(options)
+    )
+
+
+def metric(
+    name: str, filters: Filters, by: tuple[str, ...] = (), grain: str | None = None, **options: str
+) -> pl.DataFrame:
+    """Metric `name` under the shared filters (grain 'all' gives one row per `by`)."""
+    return _compute(
+        name,
+        data.version(),
+        grain or filters.grain,
+        tuple(by),
+        filters.start,
+        filters.end,
+        filters.where_key(),
+        tuple(sorted(options.items())),
+    )
+
+
+def metric_or_error(name: str, filters: Filters, **kwargs) -> tuple[pl.DataFrame | None, str | None]:
+    """Like metric(), but a metric that cannot run (e.g. missing column) returns its reason."""
+    try:
+        return metric(name, filters, **kwargs), None
+    except metrics.MetricError as err:
+        return None, str(err)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _choices(version: str) -> Choices:
+    del version
+    tables = data.dataset().tables
+    dated = [(t, c) for t, c in TIME_COLUMNS.items() if t in tables and tables[t].height]
+    days = pl.concat(
+        [tables[t].select(pl.col(c).min().alias("first"), pl.col(c).max().alias("last")) for t, c in dated]
+    )
+    first, last = days.get_column("first").min(), days.get_column("last").max()
+    if first is None:
+        first = last = date.today()
+
+    def options(column: str) -> tuple[str, ...]:
+        values = [
+            tables[t].get_column(column)
+            for t in ("orders", "customers", "responses")
+            if t in tables and column in tables[t].columns
+        ]
+        return tuple(sorted(pl.concat(values).drop_nulls().unique().to_list())) if values else ()
+
+    return Choices(first=first, last=last, regions=options("region"), segments=options("segment"))
+
+
+def choices() -> Choices:
+    """Date bounds and filter options the loaded data offers."""
+    return _choices(data.version())
+
+
+# The column each table's dates live in; the orders table sets the date range when present.
+TIME_COLUMNS = {"orders": "order_date", "responses": "responded_at", "reviews": "published_at", "notes": "written_at"}
+
+
+def twins(
+    internal: str, customer: str, filters: Filters, by: tuple[str, ...] = (), grain: str | None = None
+) -> pl.DataFrame:
+    """Both lenses of a twin pair in one long frame, with a `lens` label (internal first)."""
+    frames = []
+    for name in (internal, customer):
+        spec = metrics.spec(name)
+        frames.append(metric(name, filters, by=by, grain=grain).with_columns(lens=pl.lit(f"{spec.title}")))
+    return pl.concat(frames, how="diagonal_relaxed")
+
+
+def gap_by(internal: str, customer: str, filters: Filters, category: str) -> pl.DataFrame:
+    """Over the whole window, per `category`: both rates, n, and the gap in points (customer - internal)."""
+    shipped = metric(internal, filters, by=(category,), grain="all").select(category, "n", shipped="value")
+    received = metric(customer, filters, by=(category,), grain="all").select(category, received="value")
+    joined = shipped.join(received, on=category, how="inner")
+    return joined.with_columns(gap_pts=100 * (pl.col("received") - pl.col("shipped"))).sort(category)
+
+
+def gap_sentence(internal: str, customer: str, filters: Filters) -> str | None:
+    """One sentence on the latest period's gap between the two lenses, in points."""
+    both = twins(internal, customer, filters).filter(pl.col("n") > 0)
+    if both.is_empty():
+        return None
+    last = both.get_column("period").max()
+    rows = both.filter(pl.col("period") == last).sort("lens").to_dicts()
+    values = {r["lens"]: r["value"] for r in rows}
+    inside, outside = values.get(metrics.spec(internal).title), values.get(metrics.spec(customer).title)
+    if inside is None or outside is None:
+        return None
+    gap = 100 * (outside - inside)
+    return (
+        f"**{last:%b %Y}:** {inside:.1%} of orders left on time, {outside:.1%} arrived on time: "
+        f"a gap of **{gap:+.1f} points** between what we measure and what customers experience."
+    )
+
+
+LEAD_TIMES = ("delivery.lead_time_internal", "delivery.lead_time_customer")
+
+
+def lead_times(filters: Filters) -> tuple[pl.DataFrame | None, str | None]:
+    """Median and p90 lead time per lens in long form (period, lens, stat, days), or why not."""
+    try:
+        both = twins(*LEAD_TIMES, filters)
+    except metrics.MetricError as err:
+        return None, str(err)
+    long = both.select("period", "lens", median="value", p90="p90").unpivot(
+        index=["period", "lens"], variable_name="stat", value_name="days"
+    )
+    return long, None
