@@ -25,6 +25,8 @@ QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
 }
 # Spreadsheets count days from 1899-12-30 (serial number 1 = 1899-12-31).
 SHEETS_EPOCH = date(1899, 12, 30)
+# Serial numbers a spreadsheet can hold: 1 (1899-12-31) .. 2958465 (9999-12-31).
+SHEETS_SERIALS = (1, 2_958_465)
 
 
 class ContractError(ValueError):
@@ -66,16 +68,20 @@ def _cast_expr(name: str, src: pl.DataType, dst: pl.DataType, date_format: str |
     if src == dst:
         return col.str.strip_chars().replace("", None) if dst == pl.String else col
     if dst == pl.String:
-        # Whole floats from spreadsheets ("00123" stays text, 123.0 -> "123").
+        # Whole floats from spreadsheets ("00123" stays text, 123.0 -> "123"). Non-strict: 1e20 or inf
+        # must not raise; they come out as text.
         if src.is_float():
-            col = pl.when(col == col.round(0)).then(col.cast(pl.Int64).cast(pl.String)).otherwise(col.cast(pl.String))
-            return col
+            whole = col.is_finite() & (col == col.round(0)) & (col.abs() < 2**53)
+            return pl.when(whole).then(col.cast(pl.Int64, strict=False).cast(pl.String)).otherwise(col.cast(pl.String))
         return col.cast(pl.String, strict=False).str.strip_chars().replace("", None)
     if dst == pl.Date:
         if isinstance(src, pl.Datetime):
             return col.dt.date()
-        if src.is_numeric():  # spreadsheet serial number
-            return (pl.lit(SHEETS_EPOCH) + pl.duration(days=col.floor().cast(pl.Int64, strict=False))).cast(pl.Date)
+        if src.is_numeric():  # spreadsheet serial number; the fraction is the time of day
+            days = col.cast(pl.Float64, strict=False).floor()
+            low, high = SHEETS_SERIALS
+            days = pl.when(days.is_between(low, high)).then(days.cast(pl.Int64, strict=False))
+            return (pl.lit(SHEETS_EPOCH) + pl.duration(days=days)).cast(pl.Date)
         text = _as_text(name).replace("", None)
         if date_format:
             return text.str.to_date(date_format, strict=False)
@@ -101,7 +107,7 @@ def _rules(table: Table, present: set[str]) -> list[tuple]:
     """Row rules beyond casting, as (mask, column, reason) on the cast frame."""
     rules: list[tuple] = []
     if table.name == "responses" and {"survey", "score"} <= present:
-        survey = pl.col("survey")
+        survey = pl.col("survey")  # already lower-cased by validate()
         known = survey.is_in(list(SURVEY_RANGES))
         rules.append(_problem(survey.is_not_null() & ~known, "survey", "unknown survey (expected nps, csat or ces)"))
         for kind, (low, high) in SURVEY_RANGES.items():
@@ -139,11 +145,16 @@ def validate(
     table = TABLES[table_name]
     check_columns(table, raw.columns)
     present = [c.name for c in table.columns if c.name in raw.columns]
-    # Null-typed columns (all empty) cast cleanly to anything.
+    # Null-typed columns (all empty) cast cleanly to anything. NaN is how pandas-style readers spell
+    # an empty cell: treat it as missing, not as a value.
     raw = raw.select(present).with_row_index(ROW, offset=first_row).with_columns(pl.col(ROW).cast(pl.Int64))
+    raw = raw.with_columns(pl.col(c).fill_nan(None) for c in present if raw.schema[c].is_float())
     casts = {
         name: _cast_expr(name, raw.schema[name], table.column(name).dtype, date_format).alias(name) for name in present
     }
+    if table.name == "responses" and "survey" in casts:
+        # Survey kinds are codes: "NPS" and " nps" mean nps.
+        casts["survey"] = casts["survey"].str.to_lowercase().alias("survey")
     cast = raw.with_columns(casts.values())
 
     problems: list[tuple] = []
@@ -165,8 +176,11 @@ def validate(
     for mask, col, reason, _ in _rules(table, set(present)):
         entries.append(_entries(clean, mask.fill_null(False), col, reason, table_name, source, raw_name=col))
     if table.key and table.key in present:
+        # Among rows that are otherwise valid, so the first *usable* row of an id is the one kept.
+        rule_bad = pl.concat(entries).get_column("row")
         dup = (
-            clean.select(ROW, table.key)
+            clean.filter(~pl.col(ROW).is_in(rule_bad.implode()))
+            .select(ROW, table.key)
             .with_columns(first=pl.col(ROW).min().over(table.key))
             .filter(pl.col(ROW) != pl.col("first"))
         )

@@ -14,11 +14,22 @@ import polars as pl
 Z = 1.959963984540054
 
 
-def t_quantile(df: pl.Expr) -> pl.Expr:
-    """Two-sided 97.5 % quantile of Student's t for `df` degrees of freedom.
+# Exact two-sided 97.5 % quantiles of Student's t for df 1..30 (the expansion below is poor there).
+_T_975 = {
+    1: 12.706204736, 2: 4.302652730, 3: 3.182446305, 4: 2.776445105, 5: 2.570581836,
+    6: 2.446911851, 7: 2.364624252, 8: 2.306004135, 9: 2.262157163, 10: 2.228138852,
+    11: 2.200985160, 12: 2.178812830, 13: 2.160368656, 14: 2.144786688, 15: 2.131449546,
+    16: 2.119905299, 17: 2.109815578, 18: 2.100922040, 19: 2.093024054, 20: 2.085963447,
+    21: 2.079613845, 22: 2.073873068, 23: 2.068657610, 24: 2.063898562, 25: 2.059538553,
+    26: 2.055529439, 27: 2.051830516, 28: 2.048407142, 29: 2.045229642, 30: 2.042272456,
+}  # fmt: skip
 
-    Cornish-Fisher expansion around the normal quantile; within 1e-3 of the exact
-    value for df >= 3, which is far below the precision the UI shows.
+
+def t_quantile(df: pl.Expr) -> pl.Expr:
+    """Two-sided 97.5 % quantile of Student's t for `df` degrees of freedom (null for df < 1).
+
+    Exact table up to df = 30; beyond, the Cornish-Fisher expansion around the normal
+    quantile, within 1e-4 of the exact value there (it is off by 1.4 at df = 1, hence the table).
     """
     z = Z
     g1 = (z**3 + z) / 4
@@ -26,7 +37,9 @@ def t_quantile(df: pl.Expr) -> pl.Expr:
     g3 = (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384
     g4 = (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160
     d = df.cast(pl.Float64)
-    return z + g1 / d + g2 / d**2 + g3 / d**3 + g4 / d**4
+    expansion = z + g1 / d + g2 / d**2 + g3 / d**3 + g4 / d**4
+    exact = df.cast(pl.Int64).replace_strict(_T_975, default=None, return_dtype=pl.Float64)
+    return pl.when(d > 30).then(expansion).when(d >= 1).then(exact).otherwise(None)
 
 
 def wilson(successes: str = "successes", n: str = "n") -> tuple[pl.Expr, pl.Expr]:
@@ -35,18 +48,24 @@ def wilson(successes: str = "successes", n: str = "n") -> tuple[pl.Expr, pl.Expr
     denom = 1 + Z**2 / total
     centre = (p + Z**2 / (2 * total)) / denom
     half = Z * ((p * (1 - p) / total + Z**2 / (4 * total**2)).sqrt()) / denom
-    return _guard(centre - half, n), _guard(centre + half, n)
+    # At k = 0 and k = n the bound is exactly 0 or 1; float noise would put it a hair off.
+    low = pl.when(k == 0).then(0.0).otherwise((centre - half).clip(0, 1))
+    high = pl.when(k == total).then(1.0).otherwise((centre + half).clip(0, 1))
+    return _guard(low, n), _guard(high, n)
 
 
 def nps_adjusted_wald(n: str = "n") -> tuple[pl.Expr, pl.Expr]:
-    """Adjusted Wald: n' = n + 3, P' = (P + 3/4) / n', D' = (D + 3/4) / n'."""
+    """Adjusted Wald: n' = n + 3, P' = (P + 3/4) / n', D' = (D + 3/4) / n', clipped to [-100, 100].
+
+    Centred on the adjusted NPS, so for n = 1 it can exclude the raw score (far below min_n).
+    """
     n_adj = pl.col(n).cast(pl.Float64) + 3
     p = (pl.col("promoters") + 0.75) / n_adj
     d = (pl.col("detractors") + 0.75) / n_adj
     nps = p - d
     var = (p + d - nps**2) / n_adj
     half = Z * var.sqrt()
-    return _guard(100 * (nps - half), n), _guard(100 * (nps + half), n)
+    return _guard((100 * (nps - half)).clip(-100, 100), n), _guard((100 * (nps + half)).clip(-100, 100), n)
 
 
 def t_mean(value: str = "value", sd: str = "sd", n: str = "n") -> tuple[pl.Expr, pl.Expr]:
@@ -71,7 +90,9 @@ INTERVALS = {"wilson": wilson, "nps": nps_adjusted_wald, "t": t_mean, "median": 
 
 
 def add_interval(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
-    if kind == "none":
-        return frame
+    if kind == "none":  # keep bounds the function gave; metrics without one get null bounds
+        return frame.with_columns(
+            pl.lit(None, pl.Float64).alias(c) for c in ("ci_low", "ci_high") if c not in frame.columns
+        )
     low, high = INTERVALS[kind]()
     return frame.with_columns(ci_low=low, ci_high=high)

@@ -9,7 +9,19 @@ from functools import cache
 from metrics.spec import MetricSpec
 
 # Modules of the package that hold machinery, not metrics.
-_FRAMEWORK = {"spec", "registry", "api", "periods", "intervals", "cli", "errors", "__main__", "scaffold", "frames"}
+_FRAMEWORK = {
+    "spec",
+    "registry",
+    "api",
+    "periods",
+    "intervals",
+    "cli",
+    "errors",
+    "__main__",
+    "scaffold",
+    "frames",
+    "taxonomy",
+}
 
 
 class RegistryError(RuntimeError):

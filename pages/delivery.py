@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import cards, charts, page, query
+from ui import cards, charts, delivery, page, query
 
 f = page.header("Delivery", "Do parcels that leave on time also arrive on time?")
 SHIPPED, RECEIVED = "delivery.on_time_shipped", "delivery.on_time_received"
@@ -18,7 +18,7 @@ if page.full_page():
 
 trend = query.twins(SHIPPED, RECEIVED, f)
 page.chart(
-    "on-time-trend",
+    "delivery-on-time-trend",
     charts.twin_trend(
         trend,
         "share",
@@ -30,7 +30,7 @@ page.chart(
 
 by_region = query.gap_by(SHIPPED, RECEIVED, f, "region")
 page.chart(
-    "gap-by-region",
+    "delivery-gap-by-region",
     charts.gap_bars(
         by_region,
         "region",
@@ -41,7 +41,7 @@ page.chart(
 )
 region_trend = query.twins(SHIPPED, RECEIVED, f, by=("region",))
 page.chart(
-    "on-time-by-region",
+    "delivery-on-time-by-region",
     charts.small_multiples(region_trend, "region", "share", "On time by region: shipped (grey) vs received (orange)"),
     region_trend,
 )
@@ -51,11 +51,43 @@ if reason:
     st.info(reason, icon=":material/info:")
 else:
     page.chart(
-        "lead-time",
+        "delivery-lead-time",
         charts.lead_time_lines(
             lead,
             "Lead time: order to ship vs order to receipt",
             f"Median (solid) and 90th percentile (dashed) days, by order {f.grain}",
         ),
         lead,
+    )
+
+st.subheader("Where parcels arrive late")
+cells, reason = delivery.map_cells(f)
+if reason:
+    st.info(reason, icon=":material/info:")
+else:
+    page.chart(
+        "delivery-map",
+        charts.destination_scatter(cells, "On time as received by destination", "Half-degree cells; size = orders"),
+        cells.drop("color"),
+        draw=lambda: st.pydeck_chart(charts.destination_map(cells), height=460),
+    )
+    if page.full_page():
+        st.caption(
+            "On time as received per destination (half-degree cells, size = orders due): "
+            + " · ".join(f":{c}[●] {label}" for label, c in delivery.LEGEND_NAMES)
+        )
+
+carriers, reason = delivery.carrier_gaps(f)
+if reason:
+    st.info(reason, icon=":material/info:")
+else:
+    page.chart(
+        "delivery-carrier-gap",
+        charts.gap_bars(
+            carriers,
+            "carrier",
+            "Perception gap by carrier",
+            "Points between on time as received and as shipped over the whole window; orange: more than 5 points",
+        ),
+        carriers,
     )

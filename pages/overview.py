@@ -2,14 +2,47 @@
 
 import streamlit as st
 
-from ui import cards, page
+from ui import cards, overview, page
 
 f = page.header("Outside-In", "How does the business look from the customer's side?")
 
 if page.full_page():
-    st.subheader("On time: as shipped vs as received")
-    left, right = st.columns(2)
-    with left:
-        cards.kpi_card("delivery.on_time_shipped", f)
-    with right:
-        cards.kpi_card("delivery.on_time_received", f)
+    changes = overview.what_changed(f)
+    with st.container(border=True):
+        st.markdown("**What changed**")
+        for line in changes or ["No KPI moved beyond its uncertainty in the latest period."]:
+            st.markdown(f"- {line}")
+
+    st.subheader("Inside-out vs customer lens")
+    for internal, customer in overview.TWIN_PAIRS:
+        left, right = st.columns(2)
+        with left:
+            cards.kpi_card(internal, f)
+        with right:
+            cards.kpi_card(customer, f)
+
+    st.subheader("Perception gap over the selected window")
+    st.dataframe(overview.perception_gaps(f), hide_index=True, width="stretch")
+
+    st.subheader("How customers feel and behave")
+    for column, name in zip(st.columns(3) + st.columns(3), overview.CUSTOMER_KPIS, strict=False):
+        with column:
+            cards.kpi_card(name, f)
+
+    st.subheader("Fastest-rising complaint themes")
+    rising = overview.rising_themes(f)
+    if rising.is_empty():
+        st.caption("Not enough customer texts in this view to compare the last three months with the three before.")
+    else:
+        st.dataframe(
+            rising,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "theme": "Theme",
+                "before": st.column_config.NumberColumn("Share of texts, 3 months before", format="percent"),
+                "recent": st.column_config.NumberColumn("Share of texts, last 3 months", format="percent"),
+                "change_pts": st.column_config.NumberColumn("Change (points)", format="%+.1f"),
+                "texts_recent": st.column_config.NumberColumn("Texts, last 3 months (n)", format="%d"),
+            },
+        )

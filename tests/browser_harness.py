@@ -112,7 +112,16 @@ def record_console_errors(page) -> list[str]:
 
 
 def screenshot(page, name: str) -> Path:
+    """The whole page: Streamlit scrolls inside its main block, so grow the viewport to fit it first."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
+    size = page.viewport_size
+    height = page.evaluate(
+        """() => Math.max(...[...document.querySelectorAll('[data-testid="stMain"], [data-testid="stSidebarContent"]')]
+                 .map(e => e.scrollHeight), 0)"""
+    )
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(height + 80, 12_000))})
+    page.wait_for_timeout(300)  # charts re-measure their width after the resize
     page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(size)
     return path

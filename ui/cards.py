@@ -38,32 +38,42 @@ def latest_two(frame: pl.DataFrame) -> tuple[dict | None, dict | None]:
 
 def kpi_card(name: str, filters: Filters) -> None:
     spec = metrics.spec(name)
-    frame, error = query.metric_or_error(name, filters)
     with st.container(border=True):
-        head, info = st.columns([3, 2], vertical_alignment="center")
-        head.markdown(f"**{spec.title}**  \n:gray[{LENS_LABEL[spec.lens]}]")
-        with info:
-            definition_popover(spec)
-        if error:
-            st.warning(error, icon=":material/block:")
-            return
-        current, previous = latest_two(frame)
-        if current is None:
-            st.caption("No data in this view.")
-            return
-        too_few = current["n"] < spec.min_n
-        change = None if previous is None else current["value"] - previous["value"]
-        label = f"{current['period']:%b %Y}" if filters.grain != "week" else f"week of {current['period']:%d %b %Y}"
-        st.metric(
-            label,
-            fmt.value(current["value"], spec.unit),
-            delta=None if too_few else fmt.delta(change, spec.unit),
-            delta_color="normal" if spec.higher_is_better else "inverse",
-            delta_description="vs previous period",
-        )
-        notes = [f"n = {fmt.count(current['n'])}", fmt.interval(current["ci_low"], current["ci_high"], spec.unit)]
-        if too_few:
-            notes.insert(0, f":gray-background[below min n {spec.min_n}: too few to trust]")
-        elif previous is not None and overlaps(current, previous):
-            notes.append(":gray-background[change not significant]")
+        st.markdown(f"**{spec.title}**  \n:gray[{LENS_LABEL[spec.lens]}]")
+        _card_body(spec, filters)
+        definition_popover(spec)
+
+
+def _period_label(period, grain: str) -> str:
+    return f"week of {period:%d %b %Y}" if grain == "week" else f"{period:%b %Y}"
+
+
+def _card_body(spec: MetricSpec, filters: Filters) -> None:
+    frame, error = query.metric_or_error(spec.name, filters)
+    if error:
+        st.warning(error, icon=":material/block:")
+        return
+    current, previous = latest_two(frame)
+    if current is None:
+        st.caption("No data in this view.")
+        return
+    label = _period_label(current["period"], filters.grain)
+    notes = [f"n = {fmt.count(current['n'])}", fmt.interval(current["ci_low"], current["ci_high"], spec.unit)]
+    if current["n"] < spec.min_n:
+        # Greyed, with no trend arrow: too few observations to read anything into it.
+        st.caption(label)
+        st.markdown(f"## :gray[{fmt.value(current['value'], spec.unit)}]")
+        notes.insert(0, f":gray-background[fewer than {spec.min_n} observations: too few to trust]")
         st.caption(" · ".join(notes))
+        return
+    change = None if previous is None else current["value"] - previous["value"]
+    st.metric(
+        label,
+        fmt.value(current["value"], spec.unit),
+        delta=fmt.delta(change, spec.unit),
+        delta_color="off" if not change else "normal" if spec.higher_is_better else "inverse",
+        delta_description="vs previous period",
+    )
+    if previous is not None and overlaps(current, previous):
+        notes.append(":gray-background[change not significant]")
+    st.caption(" · ".join(notes))

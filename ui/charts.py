@@ -103,3 +103,49 @@ def lead_time_lines(frame: pl.DataFrame, title: str, subtitle: str = "") -> alt.
         )
         .properties(title=alt.Title(title, subtitle=subtitle or None, anchor="start"), height=280)
     )
+
+
+def destination_map(cells: pl.DataFrame):
+    """pydeck scatter of destination cells, readable with no basemap (offline hosts draw none)."""
+    import pydeck as pdk
+
+    layer = pdk.Layer(
+        "ScatterplotLayer",
+        data=cells.select("region", "cell_lat", "cell_lon", "n", "on_time", "color", "radius").to_dicts(),
+        get_position=["cell_lon", "cell_lat"],
+        get_fill_color="color",
+        get_radius="radius",
+        radius_min_pixels=3,
+        radius_max_pixels=40,
+        stroked=True,
+        get_line_color=[60, 60, 60, 160],
+        line_width_min_pixels=1,
+        pickable=True,
+    )
+    view = pdk.ViewState(
+        latitude=float(cells.get_column("cell_lat").mean()),
+        longitude=float(cells.get_column("cell_lon").mean()),
+        zoom=3,
+    )
+    tooltip = {"text": "{region}\nOn time as received: {on_time} %\nOrders due (n): {n}"}
+    return pdk.Deck(layers=[layer], initial_view_state=view, map_style=None, tooltip=tooltip)
+
+
+def destination_scatter(cells: pl.DataFrame, title: str, subtitle: str) -> alt.Chart:
+    """The map's points as a plain lon/lat chart: what the PNG/SVG export of the map draws."""
+    return (
+        alt.Chart(cells.drop("color"))
+        .mark_circle(opacity=0.8, stroke="#333", strokeWidth=0.5)
+        .encode(
+            x=alt.X("cell_lon:Q", title="Longitude", scale=alt.Scale(zero=False)),
+            y=alt.Y("cell_lat:Q", title="Latitude", scale=alt.Scale(zero=False)),
+            size=alt.Size("n:Q", title="Orders due"),
+            color=alt.Color(
+                "on_time:Q",
+                title="On time as received (%)",
+                scale=alt.Scale(domain=[60, 75, 90, 100], range=["#d62728", "#f5a028", "#2ca02c", "#2ca02c"]),
+            ),
+            tooltip=["region:N", alt.Tooltip("on_time:Q", title="On time (%)"), alt.Tooltip("n:Q", format=",")],
+        )
+        .properties(title=alt.Title(title, subtitle=subtitle, anchor="start"), height=420)
+    )

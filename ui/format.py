@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import math
 
-UNIT_AXIS_FORMAT = {"share": ".0%", "days": ".1f", "score": ".0f", "mean": ".2f", "count": ",.0f", "currency": "$,.0f"}
+UNIT_AXIS_FORMAT = {
+    "share": ".0%",
+    "ratio": ".0%",
+    "days": ".1f",
+    "score": ".0f",
+    "mean": ".2f",
+    "count": ",.0f",
+    "currency": "$,.0f",
+}
 
 
 def value(x: float | None, unit: str) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "–"
-    if unit == "share":
+    if unit in ("share", "ratio"):
         return f"{x:.1%}"
     if unit == "days":
         return f"{x:.1f} d"
@@ -27,7 +35,7 @@ def delta(x: float | None, unit: str) -> str | None:
     """Change between two values: shares in percentage points, others in their unit."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return None
-    if unit == "share":
+    if unit in ("share", "ratio"):
         return f"{100 * x:+.1f} pts"
     if unit == "days":
         return f"{x:+.1f} d"

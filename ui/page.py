@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 import altair as alt
@@ -45,15 +46,23 @@ def full_page() -> bool:
     return state.solo_chart() is None
 
 
-def chart(chart_id: str, figure: alt.TopLevelMixin, frame: pl.DataFrame) -> None:
+def chart(
+    chart_id: str, figure: alt.TopLevelMixin, frame: pl.DataFrame, draw: Callable[[], None] | None = None
+) -> None:
     """Draw `figure` (unless a single-chart link asks for another) with its link and exports.
 
-    `frame` is the data the chart draws, offered as CSV and XLSX.
+    `frame` is the data the chart draws, offered as CSV and XLSX. `draw` replaces the
+    Altair drawing (e.g. a pydeck map), while `figure` still makes the PNG/SVG export.
     """
     solo = state.solo_chart()
     if solo is not None and solo != chart_id:
         return
-    st.altair_chart(figure, width="stretch", key=f"chart-{chart_id}")
+    if solo is not None:
+        state.mark_drawn()
+    if draw is None:
+        st.altair_chart(figure, width="stretch", key=f"chart-{chart_id}")
+    else:
+        draw()
     link, exports = st.columns([3, 1], vertical_alignment="center")
     link.caption(f"[Link to this chart alone]({state.share_url({state.CHART: chart_id})})")
     formats = {

@@ -65,13 +65,12 @@ def check_url(choices: Choices) -> list[str]:
         if key in params:
             day = _iso(params[key])
             if day is None or not choices.first <= day <= choices.last:
-                ignored.append(f"{key}={params[key]!r}")
+                ignored.append(as_code([params[key]], key))
     for key, options in ((REGION, choices.regions), (SEGMENT, choices.segments)):
-        ignored += [f"{key}={v!r}" for v in params.get_all(key) if v not in options]
+        if bad := [v for v in params.get_all(key) if v not in options]:
+            ignored.append(as_code(bad, key))
     if GRAIN in params and params[GRAIN] not in GRAINS:
-        ignored.append(f"grain={params[GRAIN]!r}")
-    if (chart := params.get(CHART)) is not None and not chart.replace("-", "").replace("_", "").isalnum():
-        ignored.append(f"chart={chart!r}")
+        ignored.append(as_code([params[GRAIN]], GRAIN))
     return ignored
 
 
@@ -130,19 +129,110 @@ def url_notice() -> str | None:
     return st.session_state.pop(_NOTICE, None)
 
 
+_DRAWN = "_solo_chart_drawn"
+
+
+def begin_run() -> None:
+    st.session_state[_DRAWN] = False
+
+
+def mark_drawn() -> None:
+    st.session_state[_DRAWN] = True
+
+
+def fall_back_from_unknown_chart() -> None:
+    """After the page ran: a ?chart= id it does not have reopens the full page with a notice."""
+    chart = solo_chart()
+    if chart is not None and not st.session_state.get(_DRAWN):
+        st.session_state[_NOTICE] = (
+            f"This link asks for a chart this page does not have ({as_code([chart], CHART)}); showing the whole page."
+        )
+        del st.query_params[CHART]
+        st.rerun()
+
+
 def solo_chart() -> str | None:
     """The chart id of a single-chart link (?chart=...), or None for the full page."""
     chart = st.query_params.get(CHART)
     return chart or None
 
 
+PAGE_PATH = "_page_path"  # app.py records the current page's url path here
+PAGE_PATHS = "_page_paths"  # ...and every page's, to find the app's root in the URL
+
+
 def share_url(extra: dict[str, str] | None = None) -> str:
-    """The full URL of the current view (filters included), plus `extra` params."""
-    base = st.context.url or "http://localhost:8501/"
-    scheme, netloc, path, _, _ = urlsplit(base)
-    pairs = [(k, v) for k in st.query_params for v in st.query_params.get_all(k) if k != CHART]
+    """The full URL of the current view (page and every filter), plus `extra` params."""
+    scheme, netloc, path, _, _ = urlsplit(st.context.url or "http://localhost:8501/")
+    page_path = st.session_state.get(PAGE_PATH)
+    if page_path is not None:
+        # Keep any prefix the app is served under (e.g. behind a proxy); swap the page.
+        root, _, last = path.rstrip("/").rpartition("/")
+        if last not in st.session_state.get(PAGE_PATHS, ()):
+            root = path.rstrip("/")
+        path = f"{root}/{page_path}"
+    pairs = [(k, v) for k in st.query_params for v in st.query_params.get_all(k) if k not in (CHART, "embed")]
     pairs += list((extra or {}).items())
     return urlunsplit((scheme, netloc, path, urlencode(pairs), ""))
 
 
 FILTERS = "_filters"  # session key where app.py leaves this run's Filters for the pages
+
+# Page controls: short, stable URL keys (documented in the README). Page-local, so they
+# reset when the user switches page, as a page's own controls should.
+PAGE_KEYS: dict[str, str] = {
+    "mode": "retention: cohort mode, return_on (default) or on_or_after",
+    "split": "satisfaction: break KPIs down by segment (default) or region",
+    "theme": "voice: the theme whose verbatims are listed",
+    "source": "voice: verbatims from surveys, reviews or notes",
+    "q": "voice: words to search for in verbatims",
+    "focus": "segments: the segment the persona card describes",
+    "carrier": "delivery: carriers in the carrier breakdown",
+}
+
+
+def _page_key(key: str) -> str:
+    if key not in PAGE_KEYS:
+        raise KeyError(f"URL key {key!r} is not declared in ui.state.PAGE_KEYS")
+    return key
+
+
+def _note_ignored(key: str, values: list[str], options: tuple[str, ...] | list[str]) -> None:
+    bad = [v for v in values if v not in options]
+    if bad:
+        st.caption(":orange[This link had values that do not fit the data; ignored:] " + as_code(bad, key))
+
+
+def as_code(values: list[str], key: str) -> str:
+    """Link values shown as inline code, so markdown or HTML in a tampered URL stays literal text."""
+    return ", ".join(f"`{key}={v.replace('`', chr(39))}`" for v in values)
+
+
+def select(label: str, options: tuple[str, ...] | list[str], key: str, default: str | None = None, **kw) -> str:
+    """A selectbox bound to the URL under a declared page key; shows what a bad link carried.
+
+    Options are written to the URL as they are (no format_func): keep them short and lower case.
+    """
+    key = _page_key(key)
+    _note_ignored(key, st.query_params.get_all(key), options)
+    index = list(options).index(default) if default in options else 0
+    return st.selectbox(label, options, index=index, key=key, bind="query-params", **kw)
+
+
+def multiselect(label: str, options: tuple[str, ...] | list[str], key: str, **kw) -> list[str]:
+    key = _page_key(key)
+    _note_ignored(key, st.query_params.get_all(key), options)
+    return st.multiselect(label, options, key=key, bind="query-params", **kw)
+
+
+def segmented(label: str, options: tuple[str, ...] | list[str], key: str, default: str, **kw) -> str:
+    """A segmented control (one choice, never empty) bound to the URL under a declared page key."""
+    key = _page_key(key)
+    _note_ignored(key, st.query_params.get_all(key), options)
+    value = st.segmented_control(label, options, default=default, required=True, key=key, bind="query-params", **kw)
+    return value or default
+
+
+def text(label: str, key: str, **kw) -> str:
+    """A text box bound to the URL (e.g. a search); the value is only ever used as plain text."""
+    return st.text_input(label, key=_page_key(key), bind="query-params", **kw) or ""

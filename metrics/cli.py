@@ -1,0 +1,239 @@
+"""`python -m metrics`: list metrics, compute one on sample or configured data, scaffold a new one.
+
+User errors (unknown metric, bad date or grain, missing column, unreadable sources) exit with
+status 2 and one line on stderr; OUTSIDEIN_DEBUG=1 shows the traceback of unexpected errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any, NoReturn
+
+import polars as pl
+
+from metrics.spec import GRAINS
+
+USER_ERROR = 2
+
+
+class UserError(Exception):
+    """Bad input from the command line: printed as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # argparse prints usage + message; we want one line
+        raise UserError(message)
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def _pair(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"{text!r} is not COL=VALUE")
+    return key.strip(), value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m metrics", description="Outside-In metrics from the command line.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    listing = sub.add_parser("list", help="list the registered metrics")
+    listing.add_argument("--format", choices=("text", "json"), default="text")
+
+    run = sub.add_parser("compute", help="compute one metric and write it as csv, json or parquet")
+    run.add_argument("name", help="metric name, e.g. delivery.on_time_received (see `list`)")
+    run.add_argument("--sources", type=Path, help="sources file (default: the built-in sample data)")
+    run.add_argument("--grain", choices=GRAINS, help="period grain (default: the metric's own)")
+    run.add_argument("--by", action="append", default=[], metavar="COL", help="break down by column (repeat)")
+    run.add_argument("--start", type=_iso_date, metavar="YYYY-MM-DD")
+    run.add_argument("--end", type=_iso_date, metavar="YYYY-MM-DD")
+    run.add_argument("--where", type=_pair, action="append", default=[], metavar="COL=VALUE", help="filter (repeat)")
+    run.add_argument("--option", type=_pair, action="append", default=[], metavar="KEY=VALUE", help="metric option")
+    run.add_argument("--format", choices=("csv", "json", "parquet"), default="csv")
+    run.add_argument("--output", type=Path, metavar="PATH", help="write here instead of stdout")
+
+    new = sub.add_parser("new", help="scaffold a new metric: module, test and page")
+    new.add_argument("name", help="area.name, lowercase, e.g. delivery.first_attempt")
+    new.add_argument("--root", type=Path, default=None, help="project root (default: this checkout)")
+    return parser
+
+
+def _list(fmt: str) -> None:
+    from metrics.registry import registry
+
+    specs = registry().values()
+    if fmt == "json":
+        print(json.dumps([_describe(s) for s in specs], indent=2))
+        return
+    width = max((len(s.name) for s in specs), default=0)
+    for s in specs:
+        print(f"{s.name:<{width}}  {s.kind:<6}  {s.unit:<8}  {s.lens:<8}  {s.title}")
+
+
+def _describe(s) -> dict[str, Any]:
+    return {
+        "name": s.name,
+        "title": s.title,
+        "kind": s.kind,
+        "lens": s.lens,
+        "unit": s.unit,
+        "higher_is_better": s.higher_is_better,
+        "requires": list(s.requires),
+        "optional": list(s.optional),
+        "time_column": s.time_column,
+        "keys": list(s.keys),
+        "extras": list(s.extras),
+        "interval": s.interval,
+        "twin": s.twin,
+        "default_grain": s.default_grain,
+        "options": {k: list(v) for k, v in s.options.items()},
+        "definition": s.definition,
+    }
+
+
+def _dataset(sources: Path | None):
+    """The Dataset to compute on: the sample data, or what the sources file describes."""
+    if sources is None:
+        from connectors import sample
+
+        data = sample.generate()
+    else:
+        if not sources.is_file():
+            raise UserError(f"sources file {sources} does not exist")
+        try:
+            from connectors.loader import load_dataset
+
+            data = load_dataset(sources)
+        except Exception as err:  # any loader failure is a problem with the user's sources
+            raise UserError(f"cannot load sources {sources}: {_one_line(err)}") from None
+    return data
+
+
+def _tables(data) -> dict[str, Any]:
+    return dict(data.tables) if hasattr(data, "tables") else dict(data)
+
+
+def _compute(args: argparse.Namespace) -> None:
+    from metrics.api import compute, spec
+    from metrics.errors import MissingData
+
+    s = spec(args.name)  # unknown name fails before any data is loaded
+    if args.format == "parquet" and args.output is None:
+        raise UserError("--format parquet needs --output PATH")
+    if args.start and args.end and args.start > args.end:
+        raise UserError(f"--start {args.start} is after --end {args.end}")
+    data = _dataset(args.sources)
+    where: dict[str, list[str]] = {}
+    for col, value in args.where:
+        where.setdefault(col, []).append(value)
+    try:
+        result = compute(
+            args.name,
+            _tables(data),
+            grain=args.grain,
+            by=args.by,
+            start=args.start,
+            end=args.end,
+            where=_typed_where(where, _tables(data)),
+            **dict(args.option),
+        )
+    except MissingData as err:
+        raise UserError(_with_load_errors(str(err), s.tables, data)) from None
+    quarantined = getattr(data, "quarantined_rows", 0)
+    if quarantined:
+        print(f"note: {quarantined} source rows were quarantined (see the /sources page)", file=sys.stderr)
+    _write(result, args.format, args.output)
+
+
+def _typed_where(where: dict[str, list[str]], tables: dict[str, Any]) -> dict[str, list]:
+    """Cast --where values to the column's dtype (numbers, dates), taken from the first table that has it."""
+    typed: dict[str, list] = {}
+    for col, values in where.items():
+        dtype = next((df.schema[col] for df in tables.values() if col in getattr(df, "schema", {})), None)
+        if dtype is None:
+            raise UserError(f"--where {col}=...: no table has a column {col!r}")
+        try:
+            raw = pl.Series(values, dtype=pl.String).str.strip_chars()
+            parsed = raw.str.to_date("%Y-%m-%d") if dtype == pl.Date else raw.cast(dtype, strict=True)
+            typed[col] = parsed.to_list()
+        except pl.exceptions.PolarsError:
+            raise UserError(f"--where {col}: {', '.join(values)} is not a valid {dtype}") from None
+    return typed
+
+
+def _with_load_errors(message: str, tables: Sequence[str], data) -> str:
+    failed = [st for st in getattr(data, "status", ()) if st.error and st.table in tables]
+    if failed:
+        message += "; " + "; ".join(f"{st.table} failed to load: {st.error}" for st in failed)
+    return message
+
+
+def _write(result: pl.DataFrame, fmt: str, output: Path | None) -> None:
+    if fmt == "parquet":
+        result.write_parquet(output)
+        return
+    if fmt == "json":
+        text = json.dumps(result.to_dicts(), default=str, indent=1) + "\n"
+    else:
+        buffer = io.StringIO()
+        result.write_csv(buffer)
+        text = buffer.getvalue()
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+def _new(args: argparse.Namespace) -> None:
+    from metrics.scaffold import ScaffoldError, scaffold
+
+    try:
+        written = scaffold(args.name, args.root)
+    except ScaffoldError as err:
+        raise UserError(str(err)) from None
+    for path in written:
+        print(f"wrote {path}")
+
+
+def _one_line(err: BaseException) -> str:
+    text = str(err).strip() or type(err).__name__
+    return " ".join(text.split())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from metrics.errors import MetricError
+
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "list":
+            _list(args.format)
+        elif args.command == "compute":
+            _compute(args)
+        else:
+            _new(args)
+    except (UserError, MetricError) as err:
+        print(f"error: {_one_line(err)}", file=sys.stderr)
+        return USER_ERROR
+    except OSError as err:  # e.g. --output into a missing directory
+        print(f"error: {_one_line(err)}", file=sys.stderr)
+        return USER_ERROR
+    except Exception as err:
+        if os.environ.get("OUTSIDEIN_DEBUG"):
+            raise
+        hint = "(OUTSIDEIN_DEBUG=1 for details)"
+        print(f"error: unexpected {type(err).__name__}: {_one_line(err)} {hint}", file=sys.stderr)
+        return 1
+    return 0

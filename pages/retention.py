@@ -1,0 +1,113 @@
+"""Retention: do customers come back, and does their revenue stay? Cohorts, churn, repeat, GRR and NRR."""
+
+import streamlit as st
+
+import metrics
+from ui import cards, page, query, state
+from ui import charts_retention as charts
+from ui import retention as data
+from ui.charts_trend import band_trend
+
+f = page.header("Retention", "Do customers come back, and who stops?")
+CHURN, REPEAT, GRR, NRR = "retention.churn", "retention.repeat_purchase_rate", "retention.grr", "retention.nrr"
+
+if page.full_page():
+    mode = state.segmented("Cohort mode", data.MODES, key="mode", default="return_on", help=data.MODE_HELP)
+    st.markdown(data.takeaway(f, mode))
+    columns = st.columns(4)
+    for column, name in zip(columns, (CHURN, REPEAT, GRR, NRR), strict=True):
+        with column:
+            cards.kpi_card(name, f)
+    if note := data.revenue_filter_note(f):
+        st.caption(f":orange[{note}]")
+else:
+    mode = data.mode_in_url()
+
+cohort, reason = data.cohorts(f, mode)
+if reason:
+    st.info(reason, icon=":material/info:")
+elif cohort.height:
+    how = data.came_back(mode, "period").replace("the next period", "in period k")
+    cells, sizes = data.heatmap_cells(cohort, f.grain), data.cohort_sizes(cohort, f.grain)
+    page.chart(
+        "retention-heatmap",
+        charts.heatmap(
+            cells,
+            sizes,
+            f"Cohort retention by {f.grain} of first order",
+            [
+                f"Share of each cohort that {how} ({mode}). Pale dashed cells: period still open, "
+                "value so far shown as ≥ (a lower bound, not a drop).",
+                *(
+                    ["on_or_after: recent cohorts have had less time to order later, so their cells are understated."]
+                    if mode == "on_or_after"
+                    else []
+                ),
+                "The first cohort also holds customers who ordered before the window (earlier history is not seen).",
+            ],
+        ),
+        cells,
+    )
+    curves, mean = data.cohort_curves(cohort, f.grain), data.mean_curve(cohort)
+    page.chart(
+        "retention-curves",
+        charts.curves(
+            curves,
+            mean,
+            "Retention curves: each cohort (grey) and their mean weighted by cohort size (orange)",
+            f"Finished periods only; band: 95 % Wilson interval of the pooled rate; periods are {f.grain}s",
+        ),
+        mean,
+    )
+    nxt, worst = data.region_next(f, mode)
+    if nxt is not None:
+        page.chart(
+            "retention-next-by-region",
+            charts.next_period_by_group(
+                nxt,
+                "region",
+                worst,
+                f"Came back the next {f.grain}, by region and cohort",
+                f"Share of each region's new customers who {data.came_back(mode, f.grain)}; "
+                + (f"orange: {worst}, the region whose retention dropped most" if worst else "no region stands out"),
+            ),
+            nxt,
+        )
+else:
+    st.info("No orders in this view: widen the dates or clear filters.", icon=":material/info:")
+
+left, right = st.columns(2)
+for column, name, chart_id in ((left, CHURN, "retention-churn-trend"), (right, REPEAT, "retention-repeat-trend")):
+    spec = metrics.spec(name)
+    frame, reason = query.metric_or_error(name, f)
+    with column:
+        if reason:
+            st.info(reason, icon=":material/info:")
+            continue
+        page.chart(
+            chart_id,
+            band_trend(
+                frame,
+                spec.unit,
+                spec.min_n,
+                spec.title,
+                [f"By {f.grain}; band: 95 % Wilson interval; hollow grey: n < {spec.min_n}"]
+                + (["Early periods understate it: orders before the window are not seen"] if name == REPEAT else []),
+            ),
+            frame,
+        )
+
+revenue, reason = data.revenue_pair(f)
+if reason:
+    st.info(reason, icon=":material/info:")
+else:
+    page.chart(
+        "retention-revenue",
+        charts.revenue_lines(
+            revenue,
+            "Gross (GRR) and net (NRR) revenue retention of the window's first-month customers",
+            f"Monthly run rate per {f.grain} as a share of their first-month revenue; no interval: "
+            "no sound interval exists for a ratio of skewed sums, so none is drawn",
+        ),
+        revenue,
+    )

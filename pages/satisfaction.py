@@ -1,0 +1,161 @@
+"""Satisfaction: NPS, CSAT and CES over time and by segment or region, with sample-size guardrails."""
+
+import streamlit as st
+
+import metrics
+from ui import cards, page, query, state
+from ui import charts_satisfaction as charts
+from ui import satisfaction as data
+from ui.charts_trend import band_trend, group_trends
+
+f = page.header("Satisfaction", "How do customers rate us, and where is it slipping?")
+NPS, CSAT, CES = data.NPS, data.CSAT, data.CES
+# CES is a 1-7 mean: its axis reads 5.25, not "+5" (the spec's unit is "score", shared with NPS).
+AXIS_UNIT = {NPS: "score", CSAT: "share", CES: "mean"}
+BAND = {NPS: "adjusted Wald", CSAT: "Wilson", CES: "Student t"}
+
+if page.full_page():
+    split = state.segmented("Break down by", data.SPLITS, key="split", default="segment")
+    st.markdown(data.takeaway(f))
+    for column, name in zip(st.columns(3), (NPS, CSAT, CES), strict=True):
+        with column:
+            cards.kpi_card(name, f)
+else:
+    split = data.split_in_url()
+
+nps, reason = query.metric_or_error(NPS, f)
+if reason:
+    st.info(reason, icon=":material/info:")
+else:
+    min_n = metrics.spec(NPS).min_n
+    left, right = st.columns(2)
+    with left:
+        page.chart(
+            "satisfaction-nps-trend",
+            band_trend(
+                nps,
+                "score",
+                min_n,
+                "Net Promoter Score (% promoters - % detractors)",
+                f"By {f.grain}; band: 95 % adjusted Wald interval; hollow grey: n < {min_n}",
+                reference=0,
+            ),
+            nps,
+        )
+    with right:
+        mix = data.with_period_label(data.nps_mix(nps), f.grain)
+        page.chart(
+            "satisfaction-nps-mix",
+            charts.mix_bars(
+                mix,
+                "period_label",
+                mix.unique("period").sort("period").get_column("period_label").to_list(),
+                "Promoters (9-10), passives (7-8) and detractors (0-6)",
+                f"Share of NPS answers per {f.grain}; faded: n < {min_n}",
+                min_n,
+            ),
+            mix,
+        )
+
+left, right = st.columns(2)
+with left:
+    dist, reason = data.score_distribution(f)
+    if reason:
+        st.info(reason, icon=":material/info:")
+    else:
+        page.chart(
+            "satisfaction-score-distribution",
+            charts.score_bars(dist, "How customers score us, 0 to 10", "NPS answers per score over the whole window"),
+            dist,
+        )
+for column, name, chart_id in ((right, CSAT, "satisfaction-csat-trend"), (left, CES, "satisfaction-ces-trend")):
+    spec = metrics.spec(name)
+    frame, reason = query.metric_or_error(name, f)
+    with column:
+        if reason:
+            st.info(reason, icon=":material/info:")
+            continue
+        page.chart(
+            chart_id,
+            band_trend(
+                frame,
+                AXIS_UNIT[name],
+                spec.min_n,
+                spec.title,
+                f"By {f.grain}; band: 95 % {BAND[name]} interval; hollow grey: n < {spec.min_n}",
+            ),
+            frame,
+        )
+
+if page.full_page():
+    st.subheader(f"By {split}")
+    table, reason = data.summary(f, split)
+    if reason:
+        st.info(reason, icon=":material/info:")
+    elif table.height:
+        st.caption(
+            f"Whole window. Grey italic: fewer answers than the metric's minimum (NPS {metrics.spec(NPS).min_n}, "
+            f"CSAT {metrics.spec(CSAT).min_n}, CES {metrics.spec(CES).min_n}); the trust column says why."
+        )
+        st.dataframe(data.summary_style(table, data.short_min_ns()), hide_index=True, width="stretch")
+
+for name, chart_id in (
+    (NPS, "satisfaction-nps-by-group"),
+    (CSAT, "satisfaction-csat-by-group"),
+    (CES, "satisfaction-ces-by-group"),
+):
+    spec = metrics.spec(name)
+    frame, reason = query.metric_or_error(name, f, by=(split,))
+    if reason:
+        st.info(reason, icon=":material/info:")
+        continue
+    page.chart(
+        chart_id,
+        group_trends(
+            frame,
+            split,
+            AXIS_UNIT[name],
+            spec.min_n,
+            f"{spec.title} by {split}",
+            f"By {f.grain}; band: 95 % {BAND[name]} interval; hollow grey: n < {spec.min_n}; "
+            "header: answers in the whole window",
+            reference=0 if name == NPS else None,
+        ),
+        frame,
+    )
+
+nps_by, reason = query.metric_or_error(NPS, f, by=(split,))
+if reason:
+    st.info(reason, icon=":material/info:")
+else:
+    min_n = metrics.spec(NPS).min_n
+    mix = data.with_period_label(data.nps_mix(nps_by, (split,)), f.grain)
+    page.chart(
+        "satisfaction-mix-by-group",
+        charts.mix_bars_by_group(
+            mix,
+            split,
+            mix.unique("period").sort("period").get_column("period_label").to_list(),
+            min_n,
+            f"Promoters, passives and detractors by {split}",
+            f"Share of NPS answers per {f.grain}; faded: fewer than {min_n} answers; header: answers in the window",
+        ),
+        mix,
+    )
+
+dist, reason = data.score_distribution(f, by=(split,))
+if reason:
+    st.info(reason, icon=":material/info:")
+else:
+    min_n = metrics.spec(NPS).min_n
+    page.chart(
+        "satisfaction-distribution-by-group",
+        charts.score_bars_by_group(
+            dist,
+            split,
+            min_n,
+            f"NPS scores by {split}, 0 to 10",
+            f"Share of each {split}'s answers per score over the whole window; faded: fewer than {min_n} answers",
+        ),
+        dist,
+    )

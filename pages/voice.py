@@ -1,0 +1,121 @@
+"""Voice: what customers write about, what it does to NPS, and the words behind each theme."""
+
+import streamlit as st
+
+import metrics
+from ui import cards, page, query, state, voice
+from ui import charts_voice as charts
+
+f = page.header("Voice", "What are customers telling us, in their own words?")
+
+_, reason = query.metric_or_error("voice.themes", f, grain="all")
+if reason:
+    st.info(reason, icon=":material/info:")
+    st.stop()
+impact, impact_reason = query.metric_or_error("voice.theme_impact", f, grain="all")
+impact = None if impact_reason else voice.theme_impact(f)
+try:
+    regions, region_reason = voice.complaints_vs_delivery(f), None
+except metrics.MetricError as err:
+    regions, region_reason = None, str(err)
+
+if page.full_page():
+    sentence = voice.takeaway(impact, regions)
+    if sentence:
+        st.markdown(f"**{voice.md_escape(sentence)}**")
+    top = voice.themes_overall(f)
+    st.caption(
+        "Most mentioned over the window: "
+        + ", ".join(f"{r['label']} {r['share']:.0%}" for r in top.head(3).iter_rows(named=True))
+        + f" of {top.get_column('n').max():,} texts (surveys, reviews and notes)."
+    )
+    cards.definition_popover(metrics.spec("voice.themes"))
+
+over_time = voice.themes_by_channel(f)
+page.chart(
+    "voice-themes-over-time",
+    charts.themes_over_time(
+        over_time,
+        "Themes over time, by source",
+        f"Share of texts mentioning each theme, by {f.grain}: survey comments, reviews, sales/support notes; "
+        "bands are 95 % Wilson intervals",
+    ),
+    over_time,
+)
+
+if impact_reason:
+    st.info(impact_reason, icon=":material/info:")
+else:
+    by_group = voice.theme_by_nps_group(f)
+    page.chart(
+        "voice-themes-by-nps-group",
+        charts.themes_by_nps_group(
+            by_group,
+            "What promoters, passives and detractors write about",
+            "Share of each NPS group's comments that mention the theme (NPS surveys with a comment); "
+            "bars are 95 % Wilson intervals",
+        ),
+        by_group,
+    )
+    page.chart(
+        "voice-theme-impact",
+        charts.theme_impact(
+            impact,
+            "NPS of those who mention a theme vs those who do not",
+            "NPS of commenters on NPS surveys; bars are 95 % adjusted-Wald intervals; faded: fewer than "
+            f"{metrics.spec('voice.theme_impact').min_n} respondents",
+        ),
+        impact,
+    )
+    if page.full_page():
+        cards.definition_popover(metrics.spec("voice.theme_impact"))
+
+if region_reason:
+    st.info(f"Complaints vs delivery by region is not available: {region_reason}", icon=":material/info:")
+elif regions is not None and regions.height:
+    page.chart(
+        "voice-complaints-vs-delivery",
+        charts.complaints_vs_delivery(
+            regions,
+            "Slow-delivery complaints vs on time as received, by region",
+            [
+                "Up: share of survey comments and reviews mentioning delivery speed (dashed line: all regions). "
+                "Right: share of orders that arrived on time.",
+                f"Bars: 95 % intervals; dot size: texts. Orange: at least {voice.SHIPPED_FINE:.0%} of orders "
+                "shipped on time, yet customers complain more than overall.",
+            ],
+        ),
+        regions,
+    )
+
+if page.full_page():
+    st.subheader("Verbatims")
+    st.caption("What customers actually wrote, newest first. Theme matching uses the same keyword rules as the charts.")
+    pick_theme, pick_source, search = st.columns([2, 3, 3])
+    with pick_theme:
+        theme = state.select("Theme", (voice.ALL, *(t.id for t in voice.themes())), key="theme", default=voice.ALL)
+    with pick_source:
+        source = state.segmented("Source", (voice.ALL, *voice.CHANNELS), key="source", default=voice.ALL)
+    with search:
+        words = state.text("Search the text", key="q", placeholder="e.g. late, refund")
+    shown, matches = voice.verbatims(f, theme, source, words)
+    about = "any theme" if theme == voice.ALL else voice.theme_label(theme)
+    st.caption(
+        f"{matches:,} texts match ({about}, {'all sources' if source == voice.ALL else source}"
+        + (", with the search words" if words.strip() else "")
+        + f"); showing the newest {min(matches, voice.VERBATIM_LIMIT):,}."
+    )
+    # Plain text only: st.dataframe never renders markup in cells.
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "date": st.column_config.DateColumn("Date", format="YYYY-MM-DD"),
+            "channel": "Source",
+            "source": "From",
+            "score": st.column_config.NumberColumn("Score", help="NPS 0-10 for NPS surveys, stars 1-5 for reviews"),
+            "region": "Region",
+            "text": st.column_config.TextColumn("Text", width="large"),
+        },
+    )

@@ -1,0 +1,169 @@
+"""`python -m metrics` run for real in a subprocess: output formats, one-line errors, scaffolding."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from metrics.registry import registry
+from tests import metric_shapes as ms
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "metrics", *args], cwd=cwd, capture_output=True, text=True, timeout=240
+    )
+
+
+def assert_user_error(result: subprocess.CompletedProcess, *fragments: str) -> None:
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ") and "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+def test_list_text_and_json():
+    text = run("list")
+    assert text.returncode == 0, text.stderr
+    assert len(text.stdout.strip().splitlines()) == len(registry())
+    assert any(line.startswith("voice.themes ") and "series" in line for line in text.stdout.splitlines())
+    listed = json.loads(run("list", "--format", "json").stdout)
+    assert [m["name"] for m in listed] == list(registry())
+    themes = next(m for m in listed if m["name"] == "voice.themes")
+    assert themes["keys"] == ["source", "theme"] and "Wilson" in themes["definition"]
+
+
+def test_compute_csv_on_sample_data():
+    result = run("compute", "voice.themes", "--grain", "quarter", "--start", "2024-01-01", "--where", "survey=nps")
+    assert result.returncode == 0, result.stderr
+    out = pl.read_csv(result.stdout.encode(), try_parse_dates=True)
+    assert out.columns[:7] == ["period", "source", "theme", "n", "value", "ci_low", "ci_high"]
+    assert out["period"].min() >= date(2024, 1, 1)
+    assert set(out["theme"]) == {"delivery_speed", "damaged_item", "price", "product_quality", "support",
+                                 "ease_of_use", "returns", "communication"}  # fmt: skip
+
+
+def test_compute_json_and_parquet_files(tmp_path):
+    as_json = tmp_path / "out.json"
+    result = run("compute", "segments.summary", "--format", "json", "--output", str(as_json))
+    assert result.returncode == 0 and result.stdout == "", result.stderr
+    rows = json.loads(as_json.read_text())
+    assert {r["segment"] for r in rows} and all(0 <= r["revenue_share"] <= 1 for r in rows)
+    as_parquet = tmp_path / "out.parquet"
+    result = run("compute", "delivery.on_time_received", "--grain", "year", "--by", "region", "--output",
+                 str(as_parquet), "--format", "parquet")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    frame = pl.read_parquet(as_parquet)
+    assert frame.columns[:3] == ["period", "region", "n"] and frame.height > 1
+
+
+def test_compute_from_a_sources_file(tmp_path):
+    pytest.importorskip("connectors.loader")
+    tables = ms.tables("random", seed=1)
+    tables["orders"].write_csv(tmp_path / "orders.csv")
+    (tmp_path / "sources.toml").write_text('[tables.orders]\nkind = "csv"\npath = "orders.csv"\n')
+    result = run("compute", "segments.rfm", "--sources", str(tmp_path / "sources.toml"), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert len(json.loads(result.stdout)) == tables["orders"]["customer_id"].n_unique()
+    missing = run("compute", "voice.themes", "--sources", str(tmp_path / "sources.toml"))
+    assert_user_error(missing, "needs table(s) responses")
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (("compute", "no.such"), ("unknown metric 'no.such'",)),
+        (("compute", "voice.themes", "--start", "2024-02-30"), ("--start", "not a date")),
+        (("compute", "voice.themes", "--grain", "fortnight"), ("--grain", "invalid choice")),
+        (("compute", "voice.themes", "--by", "colour"), ("cannot break 'voice.themes' down by 'colour'",)),
+        (("compute", "voice.themes", "--where", "colour=red"), ("no table has a column 'colour'",)),
+        (("compute", "voice.themes", "--where", "score=high"), ("--where score",)),
+        (("compute", "voice.themes", "--where", "nonsense"), ("is not COL=VALUE",)),
+        (("compute", "voice.themes", "--start", "2024-05-01", "--end", "2024-01-01"), ("is after --end",)),
+        (("compute", "voice.themes", "--format", "parquet"), ("needs --output",)),
+        (("compute", "voice.themes", "--option", "x=y"), ("has no option 'x'",)),
+        (("compute", "voice.themes", "--sources", "/nonexistent/sources.toml"), ("does not exist",)),
+        (("compute", "segments.rfm", "--by", "region"), ("takes no breakdown",)),
+        (("frobnicate",), ("invalid choice",)),
+        (("new", "NotAName"), ("must be area.name",)),
+    ],
+)
+def test_bad_input_is_one_line_and_status_2(args, fragments):
+    assert_user_error(run(*args), *fragments)
+
+
+def test_unreadable_sources_file(tmp_path):
+    bad = tmp_path / "sources.toml"
+    bad.write_text("[tables.orders\n")
+    assert_user_error(run("compute", "voice.themes", "--sources", str(bad)), "cannot load sources")
+
+
+def test_output_into_missing_directory(tmp_path):
+    result = run("compute", "delivery.on_time_shipped", "--output", str(tmp_path / "no" / "out.csv"))
+    assert_user_error(result, "No such file or directory")
+
+
+# --- new ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def repo_copy(tmp_path) -> Path:
+    copy = tmp_path / "repo"
+    ignore = shutil.ignore_patterns(".git", ".venv", "__pycache__", ".pytest_cache", ".hypothesis", "*.pyc")
+    for part in ("metrics", "connectors", "tests", "ui", "pyproject.toml"):
+        source = ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, copy / part, ignore=ignore)
+        elif source.exists():
+            shutil.copy2(source, copy / part)
+    (copy / "pages").mkdir(exist_ok=True)
+    return copy
+
+
+def test_new_scaffolds_a_metric_that_passes_its_tests(repo_copy):
+    result = run("new", "delivery.first_attempt", cwd=repo_copy)
+    assert result.returncode == 0, result.stderr
+    module = repo_copy / "metrics" / "delivery_first_attempt.py"
+    test = repo_copy / "tests" / "test_metric_delivery_first_attempt.py"
+    page = repo_copy / "pages" / "delivery_first_attempt.py"
+    assert result.stdout.split() == ["wrote", str(module), "wrote", str(test), "wrote", str(page)]
+    assert 'metric_page.render("delivery.first_attempt")' in page.read_text()
+    listed = json.loads(run("list", "--format", "json", cwd=repo_copy).stdout)
+    assert "delivery.first_attempt" in [m["name"] for m in listed]
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test), "tests/test_registry.py"],
+        cwd=repo_copy,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert tests.returncode == 0, tests.stdout[-3000:]
+    assert "1 skipped" in tests.stdout and "TODO delivery.first_attempt" in tests.stdout
+    lint = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", str(module), str(test), str(page)],
+        cwd=repo_copy,
+        capture_output=True,
+        text=True,
+    )
+    assert lint.returncode == 0, lint.stdout
+    before = module.read_text()
+    again = run("new", "delivery.first_attempt", cwd=repo_copy)
+    assert_user_error(again, "refusing to overwrite", "metrics/delivery_first_attempt.py")
+    assert module.read_text() == before
+
+
+def test_new_refuses_a_name_already_defined(repo_copy):
+    result = run("new", "voice.themes", cwd=repo_copy)
+    assert_user_error(result, "already defined in metrics/voice.py")
+    assert not (repo_copy / "metrics" / "voice_themes.py").exists()

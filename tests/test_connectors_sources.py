@@ -1,0 +1,89 @@
+"""sources.toml parsing, the shipped example, and the /sources page (AppTest)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from connectors.sources import KINDS, SourcesError, parse_sources, parse_ttl, read_sources
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("10m", 600), ("30s", 30), ("1h", 3600), ("2d", 172800), (90, 90)])
+def test_ttl(text, seconds):
+    assert parse_ttl(text) == seconds
+
+
+@pytest.mark.parametrize("bad", ["soon", "-1m", 0, True])
+def test_bad_ttl_is_the_entrys_problem(bad):
+    value = f'"{bad}"' if isinstance(bad, str) else str(bad).lower()
+    (entry,) = parse_sources(f'[tables.notes]\nkind = "csv"\npath = "n.csv"\nttl = {value}')
+    assert entry.problem.startswith("[tables.notes] ttl must be")
+
+
+def test_relative_paths_are_relative_to_the_sources_file(tmp_path):
+    (tmp_path / "s.toml").write_text('[tables.notes]\nkind = "csv"\npath = "data/*.csv"\n')
+    assert read_sources(tmp_path / "s.toml")[0].options["path"] == str(tmp_path / "data/*.csv")
+
+
+@pytest.mark.parametrize(
+    ("toml", "problem"),
+    [
+        ('[tables.nope]\nkind = "csv"', "[tables.nope] is not a contract table"),
+        ('[tables.notes]\nkind = "csv"', "[tables.notes] kind 'csv' needs key(s) path"),
+        ('[tables.notes]\nkind = "gsheets"\nspreadsheet = "k"', "[tables.notes] kind 'gsheets' needs key(s) worksheet"),
+        ('[tables.notes]\nkind = "csv"\npath = "x"\nsheet = "y"', "[tables.notes] unknown key(s) sheet for kind 'csv'"),
+        ('[tables.notes]\nkind = "sql"\nuri = "sqlite:///x"', "[tables.notes] kind 'sql' needs exactly one of"),
+        ('[tables.notes]\nkind = "csv"\npath = "x"\ncolumns = { body = "B" }', "[tables.notes] columns: body not in"),
+        ('[tables.notes]\nkind = "csv"\npath = "x"\nconstants = { body = 1 }', "[tables.notes] constants: body not in"),
+    ],
+)
+def test_entry_mistakes_are_named(toml, problem):
+    (entry,) = parse_sources(toml)
+    assert entry.problem.startswith(problem)
+
+
+def test_whole_file_errors():
+    with pytest.raises(SourcesError, match="not valid TOML"):
+        parse_sources("[tables.notes\n")
+    with pytest.raises(SourcesError, match="unknown top-level key"):
+        parse_sources('[orders]\nkind = "csv"')
+    with pytest.raises(SourcesError, match="does not exist"):
+        read_sources("/nonexistent/sources.toml")
+
+
+def test_example_file_covers_every_kind_and_parses_cleanly():
+    entries = read_sources(ROOT / "sources.example.toml")
+    assert {e.kind for e in entries} == set(KINDS) - {"sample"}  # one entry per table: sample is shown commented
+    assert '# kind = "sample"' in (ROOT / "sources.example.toml").read_text()
+    assert [e.problem for e in entries if e.problem] == []
+
+
+def test_sources_page_lists_tables_errors_and_quarantine(tmp_path, monkeypatch):
+    (tmp_path / "n.csv").write_text("note_id,written_at,text\nn1,2024-01-01,x\nn2,someday,y\n")
+    (tmp_path / "sources.toml").write_text(
+        '[tables.notes]\nkind = "csv"\npath = "n.csv"\n\n'
+        '[tables.orders]\nkind = "sql"\nuri = "sqlite:///gone.db"\ntable = "orders"\n'
+    )
+    monkeypatch.setenv("OUTSIDEIN_SOURCES", str(tmp_path / "sources.toml"))
+    at = AppTest.from_file(str(ROOT / "pages" / "sources.py"), default_timeout=30).run()
+
+    assert not at.exception
+    status = at.dataframe[0].value
+    assert status["table"].tolist() == ["notes", "orders"]
+    assert status["rows"].tolist() == [1, 0]
+    assert status["quarantined"].tolist() == [1, 0]
+    gone = tmp_path / "gone.db"
+    assert at.error[0].value == f"**orders** (sqlite:///{gone} › orders): sqlite database file {gone} does not exist"
+    assert at.selectbox(key="quarantine-table").value == "notes"
+    rows = at.dataframe[1].value
+    assert rows[["row", "column", "value"]].values.tolist() == [[3, "written_at", "someday"]]
+
+    # Fix the file, then "Refresh data" reloads it even though the ttl has not passed.
+    (tmp_path / "n.csv").write_text("note_id,written_at,text\nn1,2024-01-01,x\nn2,2024-01-02,y\n")
+    at.button(key="refresh-data").click().run()
+    assert at.dataframe[0].value["rows"].tolist() == [2, 0]
+    assert not at.selectbox  # nothing quarantined any more

@@ -1,0 +1,124 @@
+"""What the overview says: perception gaps, rising complaint themes, what changed. Built on metric results."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import polars as pl
+
+import metrics
+from ui import format as fmt
+from ui import query
+from ui.cards import overlaps
+from ui.state import Filters
+
+TWIN_PAIRS = (
+    ("delivery.on_time_shipped", "delivery.on_time_received"),
+    ("delivery.lead_time_internal", "delivery.lead_time_customer"),
+)
+PAIR_LABELS = {"delivery.on_time_received": "On time", "delivery.lead_time_customer": "Lead time (median days)"}
+CUSTOMER_KPIS = (
+    "satisfaction.nps",
+    "satisfaction.csat",
+    "satisfaction.ces",
+    "retention.three_month",
+    "retention.repeat_purchase_rate",
+)
+RISING_WINDOW_MONTHS = 3
+
+
+def perception_gaps(filters: Filters) -> pl.DataFrame:
+    """One row per twin pair over the whole window: both lenses, the gap, and each lens's n."""
+    rows = []
+    for internal, customer in TWIN_PAIRS:
+        try:
+            inside = query.metric(internal, filters, grain="all").row(0, named=True)
+            outside = query.metric(customer, filters, grain="all").row(0, named=True)
+        except (metrics.MetricError, pl.exceptions.OutOfBoundsError):
+            continue
+        unit = metrics.spec(customer).unit
+        gap = outside["value"] - inside["value"]
+        rows.append(
+            {
+                "measure": PAIR_LABELS.get(customer, metrics.spec(customer).title),
+                "inside-out": f"{metrics.spec(internal).title}: {fmt.value(inside['value'], unit)}",
+                "customer lens": f"{metrics.spec(customer).title}: {fmt.value(outside['value'], unit)}",
+                "gap": fmt.delta(gap, unit),
+                "n (inside / customer)": f"{inside['n']:,} / {outside['n']:,}",
+            }
+        )
+    return pl.DataFrame(rows)
+
+
+def rising_themes(filters: Filters, top: int = 3) -> pl.DataFrame:
+    """Themes whose share of customer texts rose most: the last 3 months vs the 3 before."""
+    themes, error = query.metric_or_error("voice.themes", filters, grain="month")
+    if error or themes is None or themes.is_empty():
+        return pl.DataFrame()
+    months = themes.get_column("period").unique().sort()
+    if months.len() < 2 * RISING_WINDOW_MONTHS:
+        return pl.DataFrame()
+    recent, before = months[-RISING_WINDOW_MONTHS:], months[-2 * RISING_WINDOW_MONTHS : -RISING_WINDOW_MONTHS]
+    window = pl.when(pl.col("period").is_in(recent.implode())).then(pl.lit("recent"))
+    window = window.when(pl.col("period").is_in(before.implode())).then(pl.lit("before"))
+    sums = (
+        themes.with_columns(window=window)
+        .drop_nulls("window")
+        .group_by("theme", "label", "window")
+        .agg(pl.col("value").sum().alias("mentions"), pl.col("n").sum().alias("texts"))
+        .with_columns(share=pl.col("mentions") / pl.col("texts"))
+        .pivot("window", index=["theme", "label"], values=["share", "mentions", "texts"])
+    )
+    return (
+        sums.with_columns(change_pts=100 * (pl.col("share_recent") - pl.col("share_before")))
+        .sort("change_pts", "theme", descending=[True, False])
+        .head(top)
+        .select(
+            theme="label",
+            before="share_before",
+            recent="share_recent",
+            change_pts="change_pts",
+            texts_recent="texts_recent",
+        )
+    )
+
+
+def what_changed(filters: Filters) -> list[str]:
+    """Sentences about KPIs whose last period moved beyond the uncertainty of both periods."""
+    lines = []
+    for name in (*(n for pair in TWIN_PAIRS for n in pair), *CUSTOMER_KPIS):
+        frame, error = query.metric_or_error(name, filters)
+        if error or frame is None:
+            continue
+        spec = metrics.spec(name)
+        rows = frame.filter(pl.col("n") >= spec.min_n).sort("period").tail(2).to_dicts()
+        if len(rows) < 2 or overlaps(rows[0], rows[1]):
+            continue
+        before, now = rows
+        direction = "rose" if now["value"] > before["value"] else "fell"
+        good = (now["value"] > before["value"]) == spec.higher_is_better
+        lines.append(
+            f"{':green' if good else ':red'}[{spec.title} {direction}] from {fmt.value(before['value'], spec.unit)} "
+            f"to {fmt.value(now['value'], spec.unit)} in {now['period']:%b %Y} (n = {now['n']:,}; the 95 % intervals "
+            "do not overlap)."
+        )
+    worst = _worst_region_gap(filters)
+    if worst:
+        lines.append(worst)
+    return lines
+
+
+def _worst_region_gap(filters: Filters) -> str | None:
+    try:
+        gaps = query.gap_by(*TWIN_PAIRS[0], replace(filters, regions=()), "region")
+    except metrics.MetricError:
+        return None
+    if gaps.is_empty():
+        return None
+    row = gaps.sort("gap_pts").row(0, named=True)
+    if row["gap_pts"] > -5:
+        return None
+    return (
+        f":orange[{row['region']}]: over the window {row['shipped']:.0%} of orders left on time but "
+        f"{row['received']:.0%} arrived on time ({row['gap_pts']:+.0f} points), the widest gap of any region."
+    )

@@ -1,0 +1,276 @@
+"""Data shaping for the retention page: pure Polars over retention metric results, plus cached fetches.
+
+The metric layer computes every number (metrics/retention.py); this module only reshapes its small
+results for charts and derives the takeaway sentence. Pooled rates (the weighted mean curve, the
+before/after of the takeaway) are sums of the metric's own `active` and `cohort_size` columns.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import streamlit as st
+
+import metrics
+from metrics.intervals import add_interval
+from ui import data, query
+from ui.shifts import largest_shift
+from ui.state import Filters
+
+COHORT = "retention.cohort"
+MODES = ("return_on", "on_or_after")
+MODE_HELP = (
+    "return_on: a customer counts in period k if they ordered in that very period. "
+    "on_or_after: if they ordered in period k or any later one (a curve that never rises)."
+)
+COMPLETE, OPEN = "complete", "still open: a lower bound"
+NOT_FILTERED_BY = ("region", "segment")
+
+
+# ---------------------------------------------------------------- labels
+
+
+def period_label(column: str, grain: str) -> pl.Expr:
+    """How a bucket start date reads: 'Mar 2026', '2026 Q1' or 'w/c 02 Mar 2026'."""
+    col = pl.col(column)
+    if grain == "quarter":
+        return pl.format("{} Q{}", col.dt.year(), col.dt.quarter())
+    if grain == "week":
+        return pl.lit("w/c ") + col.dt.strftime("%d %b %Y")
+    return col.dt.strftime("%b %Y")
+
+
+def period_text(day: date, grain: str) -> str:
+    return pl.DataFrame({"d": [day]}).select(period_label("d", grain)).item()
+
+
+def came_back(mode: str, grain: str) -> str:
+    """Plain words for period 1 of a cohort in this mode."""
+    return f"ordered again the next {grain}" if mode == "return_on" else f"ordered again the next {grain} or later"
+
+
+# ---------------------------------------------------------------- heatmap and curves
+
+
+def heatmap_cells(cohort: pl.DataFrame, grain: str) -> pl.DataFrame:
+    """Cells from period 1 on (period 0 is 100 % by definition; the size column stands for it).
+
+    text: '41%' for a finished period; an open period can only grow, so it reads '≥6%'
+    (or 'open' while nobody has come back yet): an incomplete cell never reads as a 0.
+    """
+    pct = (pl.col("value") * 100).round(0).cast(pl.Int64).cast(pl.String) + pl.lit("%")
+    text = pl.when(pl.col("complete")).then(pct).when(pl.col("active") > 0).then(pl.lit("≥") + pct)
+    return (
+        cohort.filter(pl.col("period") >= 1)
+        .with_columns(
+            cohort_label=period_label("cohort", grain),
+            status=pl.when(pl.col("complete")).then(pl.lit(COMPLETE)).otherwise(pl.lit(OPEN)),
+            text=text.otherwise(pl.lit("open")),
+        )
+        .sort("cohort", "period")
+    )
+
+
+def cohort_sizes(cohort: pl.DataFrame, grain: str) -> pl.DataFrame:
+    """One row per cohort: its size, and `status` (an open first period is still taking new customers)."""
+    status = pl.when(pl.col("complete")).then(pl.lit(COMPLETE)).otherwise(pl.lit(OPEN))
+    return (
+        cohort.filter(pl.col("period") == 0)
+        .select("cohort", "cohort_size", "complete")
+        .with_columns(cohort_label=period_label("cohort", grain), status=status)
+        .sort("cohort")
+    )
+
+
+def cohort_curves(cohort: pl.DataFrame, grain: str) -> pl.DataFrame:
+    """Each cohort's curve over its finished periods only (an open period would dip falsely)."""
+    return (
+        cohort.filter(pl.col("complete"))
+        .with_columns(cohort_label=period_label("cohort", grain))
+        .select("cohort", "cohort_label", "period", "cohort_size", "active", "value")
+        .sort("cohort", "period")
+    )
+
+
+def mean_curve(cohort: pl.DataFrame) -> pl.DataFrame:
+    """The size-weighted mean curve over finished cells, with a Wilson 95 % interval.
+
+    value(k) = sum(active) / sum(cohort_size) over cohorts whose period k has ended: the mean of
+    the cohorts' rates weighted by cohort size. n = customers, cohorts = cohorts behind the point.
+    """
+    pooled = (
+        cohort.filter(pl.col("complete"))
+        .group_by("period")
+        .agg(n=pl.col("cohort_size").sum(), successes=pl.col("active").sum(), cohorts=pl.len())
+        .with_columns(value=pl.col("successes") / pl.col("n"))
+    )
+    return add_interval(pooled, "wilson").sort("period")
+
+
+# ---------------------------------------------------------------- takeaway
+
+
+def next_period(cohort: pl.DataFrame) -> pl.DataFrame:
+    """Finished period-1 cells: per cohort (and group), who came back one bucket later."""
+    return cohort.filter(pl.col("period") == 1, pl.col("complete")).sort("cohort")
+
+
+def retention_shifts(cells: pl.DataFrame, by: tuple[str, ...], min_n: int) -> pl.DataFrame:
+    """Per group, the cohort from which next-period retention changed most, with Wilson intervals.
+
+    before / after are pooled rates (active / cohort_size) of the cohorts on each side;
+    significant = the two 95 % intervals do not overlap.
+    """
+    shifts = largest_shift(cells, "cohort", "cohort_size", "value", by=by, min_weight=min_n)
+    sides = []
+    for side in ("before", "after"):
+        counted = shifts.with_columns(
+            n=pl.col(f"weight_{side}").round(0).cast(pl.Int64),
+            successes=(pl.col(side) * pl.col(f"weight_{side}")).round(0).cast(pl.Int64),
+        )
+        sides.append(add_interval(counted, "wilson").select(low=pl.col("ci_low"), high=pl.col("ci_high")))
+    before, after = sides
+    return shifts.with_columns(
+        n_before=pl.col("weight_before").round(0).cast(pl.Int64),
+        n_after=pl.col("weight_after").round(0).cast(pl.Int64),
+        significant=(before.get_column("high") < after.get_column("low"))
+        | (after.get_column("high") < before.get_column("low")),
+    )
+
+
+def worst_cohort(cells: pl.DataFrame, min_n: int) -> dict | None:
+    """The cohort with the lowest next-period retention among cohorts of at least min_n customers."""
+    big = cells.filter(pl.col("cohort_size") >= min_n)
+    if big.is_empty():
+        return None
+    return big.sort("value", "cohort").row(0, named=True)
+
+
+def pooled(cells: pl.DataFrame) -> float | None:
+    total = cells.get_column("cohort_size").sum()
+    return cells.get_column("active").sum() / total if total else None
+
+
+def takeaway_text(
+    shifts: pl.DataFrame, group: str | None, cells: pl.DataFrame, mode: str, grain: str, min_n: int
+) -> str:
+    """One or two sentences an executive reads first. Pure: frames in, markdown out.
+
+    Names the group (or the whole view) whose next-period retention dropped most, when the drop
+    is beyond both 95 % intervals; otherwise says nothing moved and names the weakest cohort.
+    """
+    if cells.is_empty():
+        return f"No cohort has a finished next {grain} yet in this view: widen the dates."
+    action = came_back(mode, grain)
+    drops = shifts.filter(pl.col("significant"), pl.col("after") < pl.col("before")).sort("stat", descending=True)
+    parts = []
+    if drops.height:
+        top = drops.row(0, named=True)
+        who = f"**{top[group]}**" if group else "**This view**"
+        since = period_text(top["split_at"], grain)
+        parts.append(
+            f"{who} retains worse for customers who first ordered from {since} on: {top['after']:.0%} "
+            f"{action}, down from {top['before']:.0%} for earlier cohorts "
+            f"(n = {top['n_after']:,} vs {top['n_before']:,} customers; the 95 % intervals do not overlap)."
+        )
+    else:
+        where = "No region's" if group else "No"
+        parts.append(f"{where} next-{grain} retention moved beyond its 95 % interval across cohorts.")
+    worst, overall = worst_cohort(cells, min_n), pooled(cells)
+    if worst is not None and overall is not None:
+        parts.append(
+            f"Weakest cohort: {period_text(worst['cohort'], grain)}, {worst['value']:.0%} {action} "
+            f"(n = {worst['cohort_size']:,}) vs {overall:.0%} across all cohorts, weighted by size."
+        )
+    return " ".join(parts)
+
+
+# ---------------------------------------------------------------- cached fetches
+
+
+_STEP = {"week": ("d", 7), "month": ("mo", 1), "quarter": ("mo", 3), "year": ("mo", 12)}
+
+
+def close_at_window_end(cohort: pl.DataFrame, end: date, grain: str) -> pl.DataFrame:
+    """Also count a cell as open when its bucket runs past the window's end date.
+
+    The metric judges completeness against the data's last date; with an earlier end date the
+    window's last bucket holds only part of its days and would read as a false drop.
+    """
+    unit, size = _STEP[grain]
+    bucket_end = pl.col("cohort").dt.offset_by(pl.format("{}" + unit, (pl.col("period") + 1) * size))
+    return cohort.with_columns(complete=pl.col("complete") & (bucket_end.dt.offset_by("-1d") <= end))
+
+
+def cohorts(filters: Filters, mode: str, by: tuple[str, ...] = ()) -> tuple[pl.DataFrame | None, str | None]:
+    """The cohort matrix at the page grain (cached by ui.query), or why it cannot be computed."""
+    frame, error = query.metric_or_error(COHORT, filters, by=by, mode=mode)
+    if frame is None or frame.is_empty():
+        return frame, error
+    return close_at_window_end(frame, filters.end, filters.grain), None
+
+
+def takeaway(filters: Filters, mode: str) -> str:
+    """Always read in return_on mode: on_or_after cells of recent cohorts are censored (they have had
+    less time to order 'or later'), which would make every recent cohort look worse."""
+    text = _takeaway(filters)
+    if mode != "return_on":
+        text += " (Read in return_on mode: on_or_after understates recent cohorts, which had less time.)"
+    return text
+
+
+def _takeaway(filters: Filters, mode: str = "return_on") -> str:
+    min_n = metrics.spec(COHORT).min_n
+    overall, error = cohorts(filters, mode)
+    if error:
+        return error
+    cells = next_period(overall)
+    by_region, _ = cohorts(filters, mode, by=("region",))
+    if by_region is not None and by_region.height:
+        shifts = retention_shifts(next_period(by_region), ("region",), min_n)
+        return takeaway_text(shifts, "region", cells, mode, filters.grain, min_n)
+    return takeaway_text(retention_shifts(cells, (), min_n), None, cells, mode, filters.grain, min_n)
+
+
+def region_next(filters: Filters, mode: str) -> tuple[pl.DataFrame | None, str | None]:
+    """Finished next-period cells per region and cohort, and the region whose retention dropped most
+    (None when no drop is beyond the 95 % intervals, or the data has no region)."""
+    by_region, error = cohorts(filters, mode, by=("region",))
+    if error or by_region is None or by_region.is_empty():
+        return None, None
+    cells = next_period(by_region)
+    shifts = retention_shifts(cells, ("region",), metrics.spec(COHORT).min_n)
+    drops = shifts.filter(pl.col("significant"), pl.col("after") < pl.col("before")).sort("stat", descending=True)
+    return cells, (drops.item(0, "region") if drops.height else None)
+
+
+def mode_in_url() -> str:
+    """The cohort mode a single-chart link asks for (the page control is not drawn then)."""
+    mode = st.query_params.get("mode", MODES[0])
+    return mode if mode in MODES else MODES[0]
+
+
+def revenue_filter_note(filters: Filters) -> str | None:
+    """GRR and NRR read the revenue table; a filter on a column it lacks cannot apply there."""
+    revenue = data.dataset().tables.get("revenue")
+    if revenue is None:
+        return None
+    ignored = [c for c, v in filters.where().items() if v and c not in revenue.columns]
+    if not ignored:
+        return None
+    return (
+        f"GRR and NRR cover every {' and '.join(ignored)}: the revenue table has no "
+        f"{' or '.join(ignored)} column, so the {' and '.join(ignored)} filter does not apply to them."
+    )
+
+
+def revenue_pair(filters: Filters) -> tuple[pl.DataFrame | None, str | None]:
+    """GRR and NRR in one long frame (period, metric, value, n, ...), or why not."""
+    frames = []
+    for name in ("retention.grr", "retention.nrr"):
+        frame, error = query.metric_or_error(name, filters)
+        if error:
+            return None, error
+        frames.append(frame.with_columns(metric=pl.lit(metrics.spec(name).title)))
+    return pl.concat(frames, how="diagonal_relaxed").sort("metric", "period"), None

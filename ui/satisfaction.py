@@ -1,0 +1,265 @@
+"""Data shaping for the satisfaction page: pure Polars over metric results and the responses table.
+
+Every KPI comes from the metric layer (metrics/satisfaction.py). The one thing computed here is the
+0-10 score distribution: a plain count of answers per score, which is not a KPI (no formula beyond
+counting, no interval) and which the NPS metric only gives in three bins. It applies the same rules
+as the metric (survey = 'nps', score within SURVEY_RANGES, responded_at within the window, the
+shared filters on the columns the table has), so its counts add up to the metric's n.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import date, timedelta
+
+import pandas as pd
+import polars as pl
+import streamlit as st
+
+import metrics
+from connectors.contract import SURVEY_RANGES
+from ui import data, query
+from ui.retention import period_label, period_text
+from ui.shifts import largest_shift
+from ui.state import Filters
+
+NPS, CSAT, CES = "satisfaction.nps", "satisfaction.csat", "satisfaction.ces"
+METRICS = (NPS, CSAT, CES)
+SPLITS = ("segment", "region")
+CATEGORIES = ("detractors", "passives", "promoters")  # bottom to top when stacked
+CATEGORIES_ORDER = {c: i for i, c in enumerate(CATEGORIES)}
+CATEGORY_OF_SCORE = pl.when(pl.col("score") >= 9).then(pl.lit("promoters"))
+CATEGORY_OF_SCORE = (
+    CATEGORY_OF_SCORE.when(pl.col("score") >= 7).then(pl.lit("passives")).otherwise(pl.lit("detractors"))
+)
+NOT_RECORDED = "(not recorded)"
+
+
+# ---------------------------------------------------------------- score distribution
+
+
+def score_counts(
+    responses: pl.DataFrame,
+    start: date | None,
+    end: date | None,
+    where: Mapping[str, Sequence[str]],
+    by: tuple[str, ...] = (),
+) -> pl.DataFrame:
+    """Answers per NPS score 0-10 (per `by` group): *by, score, category, count, n, share.
+
+    Every score appears for every group; a score nobody gave counts 0 (a true zero, not missing).
+    n = the group's answers; share = count / n.
+    """
+    low, high = SURVEY_RANGES["nps"]
+    preds = [pl.col("survey") == "nps", pl.col("score").is_between(low, high)]
+    preds += [pl.col(c).is_in(list(v)) for c, v in where.items() if v and c in responses.columns]
+    if start is not None:
+        preds.append(pl.col("responded_at") >= start)
+    if end is not None:
+        preds.append(pl.col("responded_at") <= end)
+    answers = responses.filter(*preds)
+    counts = answers.group_by(*by, "score").agg(count=pl.len())
+    scores = pl.DataFrame({"score": list(range(low, high + 1))}, schema={"score": pl.Int64})
+    groups = answers.select(*by).unique() if by else pl.DataFrame({"_": [0]})
+    grid = groups.join(scores, how="cross").drop("_", strict=False)
+    keys = [*by, "score"]
+    return (
+        grid.join(counts.with_columns(pl.col("score").cast(pl.Int64)), on=keys, how="left", nulls_equal=True)
+        .with_columns(pl.col("count").fill_null(0).cast(pl.Int64), category=CATEGORY_OF_SCORE)
+        .with_columns(n=pl.col("count").sum().over(by) if by else pl.col("count").sum())
+        .with_columns(share=pl.when(pl.col("n") > 0).then(pl.col("count") / pl.col("n")))
+        .sort(*by, "score", nulls_last=True)
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _distribution(
+    version: str,
+    start: date,
+    end: date,
+    where: tuple[tuple[str, tuple[str, ...]], ...],
+    by: tuple[str, ...],
+) -> pl.DataFrame:
+    del version  # part of the cache key only
+    responses = data.dataset().tables.get("responses")
+    if responses is None or "score" not in responses.columns:
+        return pl.DataFrame()
+    return score_counts(responses, start, end, dict(where), by)
+
+
+def score_distribution(filters: Filters, by: tuple[str, ...] = ()) -> tuple[pl.DataFrame | None, str | None]:
+    """The 0-10 distribution under the shared filters (cached by data version and filters), or why not."""
+    responses = data.dataset().tables.get("responses")
+    if responses is None:
+        return None, "No survey responses are loaded, so there is no score distribution."
+    missing = [c for c in by if c not in responses.columns]
+    if missing:
+        return None, f"The responses table has no {missing[0]} column, so scores cannot be split by it."
+    return _distribution(data.version(), filters.start, filters.end, filters.where_key(), by), None
+
+
+# ---------------------------------------------------------------- promoters / passives / detractors
+
+
+def nps_mix(nps: pl.DataFrame, by: tuple[str, ...] = ()) -> pl.DataFrame:
+    """Long form of the metric's three counts: *by, period, category, count, n, share (= count / n)."""
+    return (
+        nps.filter(pl.col("n") > 0)
+        .unpivot(index=["period", *by, "n"], on=list(CATEGORIES), variable_name="category", value_name="count")
+        .with_columns(share=pl.col("count") / pl.col("n"), order=pl.col("category").replace_strict(CATEGORIES_ORDER))
+        .sort("period", *by, "order", nulls_last=True)
+    )
+
+
+def with_period_label(frame: pl.DataFrame, grain: str) -> pl.DataFrame:
+    return frame.with_columns(period_label=period_label("period", grain))
+
+
+# ---------------------------------------------------------------- per group summary
+
+
+def group_summary(frames: Mapping[str, pl.DataFrame], split: str, min_ns: Mapping[str, int]) -> pl.DataFrame:
+    """One row per group over the whole window: value, CI and n of each metric, plus why to distrust it.
+
+    `frames`: metric name -> its result with grain 'all' and by=(split,). A group below a metric's
+    min_n keeps its row and value; `trust` names the metric and the reason.
+    """
+    wide = None
+    flags = []
+    for name, frame in frames.items():
+        short = name.split(".", 1)[1].upper()
+        part = frame.select(
+            pl.col(split).fill_null(NOT_RECORDED),
+            pl.col("value").alias(short),
+            pl.col("ci_low").alias(f"{short} low"),
+            pl.col("ci_high").alias(f"{short} high"),
+            pl.col("n").alias(f"{short} n"),
+        )
+        wide = part if wide is None else wide.join(part, on=split, how="full", coalesce=True)
+        min_n = min_ns[name]
+        flags.append(
+            pl.when(pl.col(f"{short} n").fill_null(0) < min_n).then(
+                pl.format(f"{short}: n = {{}} < {min_n}", pl.col(f"{short} n").fill_null(0))
+            )
+        )
+    if wide is None:
+        return pl.DataFrame()
+    reasons = pl.concat_str(flags, separator="; ", ignore_nulls=True)
+    trust = pl.when(reasons != "").then(pl.lit("too few answers to trust: ") + reasons).otherwise(pl.lit("ok"))
+    return wide.with_columns(trust=trust).sort(split)
+
+
+GREY = "color: #9aa3ad; font-style: italic"
+
+
+def summary_style(table: pl.DataFrame, min_ns: Mapping[str, int]) -> pd.io.formats.style.Styler:
+    """Grey the cells of a metric whose n is below its min_n (the row stays; `trust` says why)."""
+    styles = table.select(
+        pl.when(pl.col(f"{c.split(' ', 1)[0]} n").fill_null(0) < min_ns[c.split(" ", 1)[0]])
+        .then(pl.lit(GREY))
+        .otherwise(pl.lit(""))
+        .alias(c)
+        if c.split(" ", 1)[0] in min_ns
+        else pl.lit("").alias(c)
+        for c in table.columns
+    ).to_pandas()
+    formats = {"NPS": "{:+.0f}", "NPS low": "{:+.0f}", "NPS high": "{:+.0f}", "CSAT": "{:.1%}"}
+    formats |= {"CSAT low": "{:.1%}", "CSAT high": "{:.1%}", "CES": "{:.2f}", "CES low": "{:.2f}", "CES high": "{:.2f}"}
+    formats |= {f"{short} n": "{:,.0f}" for short in min_ns}
+    frame = table.to_pandas()
+    present = {c: f for c, f in formats.items() if c in frame.columns}
+    return frame.style.apply(lambda _: styles, axis=None).format(present, na_rep="–").hide(axis="index")
+
+
+def short_min_ns() -> dict[str, int]:
+    """min_n per table column prefix (NPS, CSAT, CES)."""
+    return {name.split(".", 1)[1].upper(): metrics.spec(name).min_n for name in METRICS}
+
+
+def summary(filters: Filters, split: str) -> tuple[pl.DataFrame | None, str | None]:
+    """Whole-window NPS, CSAT and CES per group of `split` (see group_summary), or why not."""
+    frames, min_ns = {}, {}
+    for name in METRICS:
+        frame, error = query.metric_or_error(name, filters, by=(split,), grain="all")
+        if error:
+            return None, error
+        frames[name], min_ns[name] = frame, metrics.spec(name).min_n
+    return group_summary(frames, split, min_ns), None
+
+
+# ---------------------------------------------------------------- takeaway
+
+
+def _window(filters: Filters, start: date, end: date) -> Filters:
+    return replace(filters, start=max(start, filters.start), end=min(end, filters.end))
+
+
+def nps_shifts(filters: Filters, dimension: str) -> pl.DataFrame:
+    """Per group of `dimension`: where its NPS changed level most, and the NPS before and after
+    that point recomputed by the metric (with its 95 % intervals) over the two date windows."""
+    trend, error = query.metric_or_error(NPS, filters, by=(dimension,))
+    min_n = metrics.spec(NPS).min_n
+    if error or trend is None or trend.is_empty():
+        return pl.DataFrame()
+    cuts = largest_shift(trend.drop_nulls(dimension), "period", "n", "value", by=(dimension,), min_weight=min_n)
+    rows = []
+    for split_at in cuts.get_column("split_at").unique().sort().to_list():
+        before = query.metric(NPS, _window(filters, filters.start, split_at - timedelta(days=1)), (dimension,), "all")
+        after = query.metric(NPS, _window(filters, split_at, filters.end), (dimension,), "all")
+        side = after.join(before, on=dimension, suffix="_before").with_columns(split_at=pl.lit(split_at))
+        rows.append(side)
+    if not rows:
+        return pl.DataFrame()
+    both = pl.concat(rows, how="diagonal_relaxed")
+    return (
+        cuts.select(dimension, "split_at", "stat").join(both, on=[dimension, "split_at"]).rename({dimension: "group"})
+    )
+
+
+def shift_table(by_dimension: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
+    """All groups of all dimensions in one frame with `dimension` and `significant` (intervals apart)."""
+    frames = [f.with_columns(dimension=pl.lit(d)) for d, f in by_dimension.items() if f.height]
+    if not frames:
+        return pl.DataFrame()
+    table = pl.concat(frames, how="diagonal_relaxed")
+    apart = (pl.col("ci_high") < pl.col("ci_low_before")) | (pl.col("ci_low") > pl.col("ci_high_before"))
+    return table.with_columns(significant=apart.fill_null(False))
+
+
+def takeaway_text(shifts: pl.DataFrame, latest: dict | None, grain: str) -> str:
+    """The page's first line. Pure: the shift table and the latest overall NPS row in, markdown out.
+
+    Names the group whose NPS moved most beyond both 95 % intervals (drops first); else says nothing moved.
+    """
+    parts = []
+    moved = shifts.filter(pl.col("significant")) if shifts.height else shifts
+    if moved.height:
+        moved = moved.with_columns(drop=pl.col("value") < pl.col("value_before")).sort("drop", "stat", descending=True)
+        top = moved.row(0, named=True)
+        verb = "fell" if top["drop"] else "rose"
+        parts.append(
+            f"**{top['group']}** NPS {verb} from **{top['value_before']:+.0f}** to **{top['value']:+.0f}** "
+            f"from {period_text(top['split_at'], grain)} on (n = {top['n_before']:,} vs {top['n']:,} answers; "
+            "the 95 % intervals do not overlap)."
+        )
+    else:
+        parts.append("No segment's or region's NPS moved beyond its 95 % interval in this window.")
+    if latest is not None:
+        parts.append(f"Latest overall NPS {latest['value']:+.0f} (n = {latest['n']:,}).")
+    return " ".join(parts)
+
+
+def takeaway(filters: Filters) -> str:
+    shifts = shift_table({d: nps_shifts(filters, d) for d in SPLITS})
+    overall, error = query.metric_or_error(NPS, filters)
+    if error:
+        return error
+    rows = overall.filter(pl.col("n") > 0).sort("period")
+    return takeaway_text(shifts, rows.row(-1, named=True) if rows.height else None, filters.grain)
+
+
+def split_in_url() -> str:
+    """The breakdown a single-chart link asks for (the page control is not drawn then)."""
+    split = st.query_params.get("split", SPLITS[0])
+    return split if split in SPLITS else SPLITS[0]
