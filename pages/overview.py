@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import cards, overview, page
+from ui import cards, charts, overview, page, query
 
 f = page.header("Outside-In", "How does the business look from the customer's side?")
 
@@ -21,6 +21,19 @@ if page.full_page():
         with right:
             cards.kpi_card(customer, f)
 
+trend = query.twins(*overview.TWIN_PAIRS[0], f)
+page.chart(
+    "overview-on-time-trend",
+    charts.twin_trend(
+        trend,
+        "share",
+        "On time: as shipped vs as received",
+        f"Share of due orders on or before the promised date, by order {f.grain}; bands are 95 % intervals",
+    ),
+    trend,
+)
+
+if page.full_page():
     st.subheader("Perception gap over the selected window")
     st.dataframe(overview.perception_gaps(f), hide_index=True, width="stretch")
 

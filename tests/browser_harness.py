@@ -29,6 +29,7 @@ CHROMIUM_ARGS = [
 # Streamlit's frontend first probes its endpoints under the page path (/delivery/_stcore/...),
 # gets a 404 and falls back to the root: a console line, not a fault of the page.
 BENIGN_CONSOLE = ("Failed to load resource: the server responded with a status of 404",)
+FOOTER_MARK = "rows quarantined"  # every page's footer says this: the run got to its end
 ERROR_SELECTORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
 
 
@@ -85,11 +86,16 @@ def chromium() -> Iterator:
 
 
 def wait_until_drawn(page, timeout_ms: int = 60_000) -> None:
-    """Wait until the script run is over and every chart on the page has drawn."""
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout_ms)
-    # A run can ask for another (a rerun); settle only when idle twice in a row.
+    """Wait until a script run has finished (its footer is drawn, nothing runs) and every chart drew."""
+    idle = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+    page.wait_for_function(
+        f"""() => document.querySelector('{idle}')
+               && document.querySelector('[data-testid="stMain"]')?.innerText.includes('{FOOTER_MARK}')""",
+        timeout=timeout_ms,
+    )
+    # A run can ask for another (a rerun); settle only when idle again a moment later.
     page.wait_for_timeout(250)
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout_ms)
+    page.wait_for_selector(idle, timeout=timeout_ms)
     page.wait_for_function(
         """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
                  .every(c => c.querySelector('canvas, svg'))""",

@@ -146,10 +146,12 @@ def test_takeaway_ignores_moves_inside_the_intervals() -> None:
 # ---------------------------------------------------------------- the page under AppTest
 
 
-def run_page(query: dict | None = None) -> AppTest:
+def run_page(query: dict | None = None, chart: str | None = None) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.query_params.update(query or {})
     at.run()
+    if chart:  # set once on our page: the first run (Overview) drops a chart id it does not have
+        at.query_params["chart"] = chart
     at.switch_page("pages/satisfaction.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -202,10 +204,10 @@ def test_default_split_is_segment_with_small_groups_flagged() -> None:
 def test_tampered_split_falls_back_with_a_notice() -> None:
     at = run_page({"split": "carrier"})
     assert at.get("button_group")[0].value == "segment"
-    assert any("ignored: split='carrier'" in c.value for c in at.caption)
+    assert any("ignored" in c.value and "split=carrier" in c.value for c in at.caption)
 
 
 def test_single_chart_link_draws_only_that_chart() -> None:
-    at = run_page({"chart": "satisfaction-score-distribution", "split": "region"})
+    at = run_page({"split": "region"}, chart="satisfaction-score-distribution")
     assert chart_titles(at) == ["How customers score us, 0 to 10"]
     assert not at.metric and not at.dataframe

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import math
+from urllib.parse import quote
+
 import altair as alt
 import polars as pl
 
@@ -105,6 +109,19 @@ def lead_time_lines(frame: pl.DataFrame, title: str, subtitle: str = "") -> alt.
     )
 
 
+# A basemap style with no tile sources, inlined as a data: URL: basemap tiles come from the
+# internet, which offline hosts do not reach, and with no style Streamlit substitutes an online one.
+OFFLINE_MAP_STYLE = "data:application/json," + quote(
+    json.dumps(
+        {
+            "version": 8,
+            "sources": {},
+            "layers": [{"id": "background", "type": "background", "paint": {"background-color": "#eef1f4"}}],
+        }
+    )
+)
+
+
 def destination_map(cells: pl.DataFrame):
     """pydeck scatter of destination cells, readable with no basemap (offline hosts draw none)."""
     import pydeck as pdk
@@ -122,13 +139,14 @@ def destination_map(cells: pl.DataFrame):
         line_width_min_pixels=1,
         pickable=True,
     )
-    view = pdk.ViewState(
-        latitude=float(cells.get_column("cell_lat").mean()),
-        longitude=float(cells.get_column("cell_lon").mean()),
-        zoom=3,
-    )
+    lat, lon = cells.get_column("cell_lat"), cells.get_column("cell_lon")
+    span = max(float(lon.max() - lon.min()), 1.6 * float(lat.max() - lat.min()), 1.0)
+    # Fit the points: each zoom level halves the degrees shown across the map.
+    zoom = min(max(math.log2(360 / span) - 0.6, 1.5), 8.0)
+    middle = {"latitude": float(lat.max() + lat.min()) / 2, "longitude": float(lon.max() + lon.min()) / 2}
+    view = pdk.ViewState(**middle, zoom=zoom)
     tooltip = {"text": "{region}\nOn time as received: {on_time} %\nOrders due (n): {n}"}
-    return pdk.Deck(layers=[layer], initial_view_state=view, map_style=None, tooltip=tooltip)
+    return pdk.Deck(layers=[layer], initial_view_state=view, map_style=OFFLINE_MAP_STYLE, tooltip=tooltip)
 
 
 def destination_scatter(cells: pl.DataFrame, title: str, subtitle: str) -> alt.Chart:

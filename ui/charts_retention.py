@@ -62,7 +62,10 @@ def heatmap(cells: pl.DataFrame, sizes: pl.DataFrame, title: str, subtitle: str)
                 text="text:N", color=alt.condition(alt.datum.complete & dark, alt.value("white"), alt.value("#222"))
             )
         )
-    grid = alt.layer(*layers).properties(height=alt.Step(ROW), width=alt.Step(COLUMN))
+    periods = cells.get_column("period").n_unique()
+    column = COLUMN if periods <= 24 else max(7, 860 // max(periods, 1))  # weekly grids fit the page
+    row = ROW if len(order) <= MAX_LABELLED_COHORTS else 12
+    grid = alt.layer(*layers).properties(height=alt.Step(row), width=alt.Step(column))
     size_col = (
         alt.Chart(sizes)
         .mark_text(align="right", dx=20)
@@ -76,7 +79,7 @@ def heatmap(cells: pl.DataFrame, sizes: pl.DataFrame, title: str, subtitle: str)
                 alt.Tooltip("status:N", title="First period"),
             ],
         )
-        .properties(width=60, height=alt.Step(ROW), title=alt.Title("Customers", fontSize=11, anchor="end"))
+        .properties(width=60, height=alt.Step(row), title=alt.Title("Customers", fontSize=11, anchor="end"))
     )
     return (
         alt.hconcat(grid, size_col, spacing=4)
