@@ -54,10 +54,26 @@ def _filtered(
     return out
 
 
+def _check_inputs(s: MetricSpec, frames: Mapping[str, nw.LazyFrame], by: Sequence[str]) -> None:
+    """Raise MissingData naming the table or column a metric cannot run without."""
+    missing_tables = [t for t in s.tables if t not in frames]
+    if missing_tables:
+        raise MissingData(f"metric {s.name!r} needs table(s) {', '.join(missing_tables)}")
+    if not s.requires and not frames:  # an any-of metric: one of its optional tables will do
+        raise MissingData(f"metric {s.name!r} needs at least one of the tables {', '.join(s.optional_tables)}")
+    for req in s.requires:
+        table, _, col = req.partition(".")
+        if col not in frames[table].collect_schema().names():
+            raise MissingData(f"metric {s.name!r} needs column {req}, which the data does not have")
+    for col in by:
+        if not any(col in f.collect_schema().names() for f in frames.values()):
+            raise MissingData(f"cannot break {s.name!r} down by {col!r}: no table it reads has that column")
+
+
 def _as_of(s: MetricSpec, frames: Mapping[str, nw.LazyFrame]) -> date | None:
-    if not s.time_column:
-        return None
     table, _, col = s.time_column.partition(".")
+    if table not in frames:
+        return None
     value = frames[table].select(nw.col(col).max()).collect().item()
     return value.date() if hasattr(value, "date") and callable(value.date) else value
 
@@ -89,17 +105,7 @@ def compute(
             raise MetricError(f"option {option}={value!r} not one of {', '.join(allowed)}")
     resolved = {o: options.get(o, allowed[0]) for o, allowed in s.options.items()}
     frames = {t: _lazy(tables[t]) for t in (*s.tables, *s.optional_tables) if t in tables}
-    missing_tables = [t for t in s.tables if t not in frames]
-    if missing_tables:
-        raise MissingData(f"metric {name!r} needs table(s) {', '.join(missing_tables)}")
-    for req in s.requires:
-        table, _, col = req.partition(".")
-        if col not in frames[table].collect_schema().names():
-            raise MissingData(f"metric {name!r} needs column {req}, which the data does not have")
-    main_table = (s.time_column or s.requires[0]).partition(".")[0]
-    for col in by:
-        if col not in frames[main_table].collect_schema().names():
-            raise MissingData(f"cannot break {name!r} down by {col!r}: table {main_table} has no such column")
+    _check_inputs(s, frames, by)
     query = Query(grain=grain, by=tuple(by), start=start, end=end, as_of=_as_of(s, frames), options=resolved)
     result = s.fn(_filtered(s, frames, start, end, where or {}), query)
     out = result.collect().to_polars() if hasattr(result, "collect") else result

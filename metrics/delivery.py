@@ -76,11 +76,12 @@ null for n < 2."""
 
 def _lead_time(date_col: str):
     def lead_time(frames: Mapping[str, nw.LazyFrame], q: Query) -> nw.LazyFrame:
-        days = nw.col("days")
+        days, orders = nw.col("days"), frames["orders"]
         return (
-            frames["orders"]
-            .filter(~nw.col(date_col).is_null())
-            .with_columns(period=bucket("order_date", q.grain), days=days_between("order_date", date_col))
+            orders.filter(~nw.col(date_col).is_null())
+            .with_columns(
+                period=bucket("order_date", q.grain), days=days_between("order_date", date_col, orders.implementation)
+            )
             .group_by("period", *q.by)
             .agg(
                 n=nw.len(),

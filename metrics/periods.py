@@ -21,7 +21,7 @@ def bucket(column: str, grain: Grain) -> nw.Expr:
     if grain == "all":
         return nw.lit(None, dtype=nw.Date())
     if grain == "week":
-        weekday = col.dt.weekday()  # Monday = 1
+        weekday = iso_weekday(column)
         expr = nw.when(weekday == 1).then(col)
         for back in range(1, 7):
             expr = expr.when(weekday == back + 1).then(col.dt.offset_by(f"-{back}d"))
@@ -29,26 +29,63 @@ def bucket(column: str, grain: Grain) -> nw.Expr:
     return col.dt.truncate(_EVERY[grain]).cast(nw.Date())
 
 
+def iso_weekday(column: str) -> nw.Expr:
+    """Monday = 1 ... Sunday = 7 on every backend.
+
+    narwhals 2.28 gives Sunday as 0 on Spark; (w + 6) % 7 + 1 maps 0 and 7 to 7 and leaves 1-6 alone.
+    """
+    return (nw.col(column).dt.weekday().cast(nw.Int64) + 6) % 7 + 1
+
+
 _EPOCH = datetime(1970, 1, 1)
 _MONDAY_BEFORE_EPOCH = 3  # 1970-01-01 was a Thursday: day 3 of its ISO week (Monday = 0)
 _STEP = {"day": "1d", "week": "7d", "month": "1mo", "quarter": "3mo", "year": "1y"}
 
 
-def _days_since_epoch(column: str) -> nw.Expr:
+Backend = nw.Implementation | None
+
+
+def _spark_like(backend: Backend) -> bool:
+    return backend is not None and backend.is_spark_like()
+
+
+def epoch_day(column: str) -> nw.Expr:
+    """Days since 1970-01-01 with integer arithmetic only (days-from-civil): runs on Spark, which has
+    no duration total_seconds in narwhals; about 50x slower than a duration on Polars, so only used there."""
+    c = nw.col(column)
+    month = c.dt.month().cast(nw.Int64())
+    year = c.dt.year().cast(nw.Int64()) - (month <= 2).cast(nw.Int64())
+    era = year // 400
+    year_of_era = year - era * 400
+    day_of_year = (153 * ((month + 9) % 12) + 2) // 5 + c.dt.day().cast(nw.Int64()) - 1
+    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
+    return era * 146097 + day_of_era - 719468
+
+
+def days_since_epoch(column: str, backend: Backend = None) -> nw.Expr:
+    """Whole days from 1970-01-01 to Date `column`; pass the frame's `backend` (see days_between)."""
+    if _spark_like(backend):
+        return epoch_day(column)
     # Cast to Datetime first: on DuckDB date - date is an integer, not a duration.
     return (nw.col(column).cast(nw.Datetime("us")) - nw.lit(_EPOCH)).dt.total_seconds() // 86400
 
 
-def days_between(start: str, end: str) -> nw.Expr:
-    """Whole days from Date `start` to Date `end` (negative if end is earlier; null if either is)."""
+def days_between(start: str, end: str, backend: Backend = None) -> nw.Expr:
+    """Whole days from Date `start` to Date `end` (negative if end is earlier; null if either is).
+
+    Pass the frame's `backend` (frame.implementation): Spark needs the integer-only form.
+    """
+    if _spark_like(backend):
+        return epoch_day(end) - epoch_day(start)
     return (nw.col(end).cast(nw.Datetime("us")) - nw.col(start).cast(nw.Datetime("us"))).dt.total_seconds() // 86400
 
 
-def bucket_index(column: str, grain: Grain) -> nw.Expr:
+def bucket_index(column: str, grain: Grain, backend: Backend = None) -> nw.Expr:
     """Integer number of the `grain` bucket holding Date `column`; consecutive buckets differ by 1.
 
     month = year*12 + month-1, quarter = year*4 + (month-1)//3, year = year,
     day = days since 1970-01-01, week = ISO weeks (Monday start) since 1969-12-29.
+    Pass the frame's `backend` for day and week (see days_between).
     """
     col = nw.col(column)
     if grain == "month":
@@ -58,9 +95,9 @@ def bucket_index(column: str, grain: Grain) -> nw.Expr:
     if grain == "year":
         return col.dt.year().cast(nw.Int64)
     if grain == "day":
-        return _days_since_epoch(column)
+        return days_since_epoch(column, backend)
     if grain == "week":
-        return (_days_since_epoch(column) + _MONDAY_BEFORE_EPOCH) // 7
+        return (days_since_epoch(column, backend) + _MONDAY_BEFORE_EPOCH) // 7
     raise ValueError(f"grain {grain!r} has no bucket index")
 
 

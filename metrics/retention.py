@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
+from functools import partial
 
 import narwhals as nw
 import polars as pl
@@ -33,15 +34,12 @@ def _cohort(frames: Mapping[str, nw.LazyFrame], q: Query) -> nw.LazyFrame:
     _need_grain(q, "retention.cohort")
     g, by = q.grain, list(q.by)
     keys = ["customer_id", *by]
+    orders = frames["orders"]
+    idx = partial(bucket_index, grain=g, backend=orders.implementation)
     base = (
-        frames["orders"]
-        .select(*keys, "order_date")
+        orders.select(*keys, "order_date")
         .with_columns(first=nw.col("order_date").min().over(*keys))
-        .with_columns(
-            cohort=bucket("first", g),
-            cohort_idx=bucket_index("first", g),
-            period=bucket_index("order_date", g) - bucket_index("first", g),
-        )
+        .with_columns(cohort=bucket("first", g), cohort_idx=idx("first"), period=idx("order_date") - idx("first"))
     )
     group = ["cohort", "cohort_idx", *by]
     if q.options.get("mode", "return_on") == "return_on":
@@ -51,7 +49,7 @@ def _cohort(frames: Mapping[str, nw.LazyFrame], q: Query) -> nw.LazyFrame:
     else:  # on_or_after: count customers by their last period; active(k) = customers whose last is >= k
         last = base.group_by(*keys, "cohort", "cohort_idx").agg(period=nw.col("period").max())
         counts = last.group_by(*group, "period").agg(count=nw.len())
-    last_idx = frames["orders"].select(bucket_index("order_date", g).max().alias("i")).collect().item()
+    last_idx = orders.select(idx("order_date").max().alias("i")).collect().item()
     sparse = counts.collect().to_polars()
     return nw.from_native(_dense(sparse, group, by, last_idx, q)).lazy()
 
@@ -115,14 +113,11 @@ cohort = MetricSpec(
 
 def _repeat(frames: Mapping[str, nw.LazyFrame], q: Query) -> nw.LazyFrame:
     _need_grain(q, "retention.repeat_purchase_rate")
-    keys = ["customer_id", *q.by]
+    keys, orders = ["customer_id", *q.by], frames["orders"]
+    idx = partial(bucket_index, grain=q.grain, backend=orders.implementation)
     return (
-        frames["orders"]
-        .with_columns(first=nw.col("order_date").min().over(*keys))
-        .with_columns(
-            period=bucket("order_date", q.grain),
-            returning=(bucket_index("first", q.grain) < bucket_index("order_date", q.grain)).cast(nw.Int64),
-        )
+        orders.with_columns(first=nw.col("order_date").min().over(*keys))
+        .with_columns(period=bucket("order_date", q.grain), returning=(idx("first") < idx("order_date")).cast(nw.Int64))
         .select(*keys, "period", "returning")
         .unique()
         .group_by("period", *q.by)
@@ -152,10 +147,11 @@ repeat_purchase_rate = MetricSpec(
 
 def _churn(frames: Mapping[str, nw.LazyFrame], q: Query) -> nw.LazyFrame:
     _need_grain(q, "retention.churn")
-    g, keys = q.grain, ["customer_id", *q.by]
+    g, keys, orders = q.grain, ["customer_id", *q.by], frames["orders"]
     active = (
-        frames["orders"]
-        .with_columns(idx=bucket_index("order_date", g), period=next_bucket("order_date", g))
+        orders.with_columns(
+            idx=bucket_index("order_date", g, orders.implementation), period=next_bucket("order_date", g)
+        )
         .select(*keys, "idx", "period")
         .unique()
     )

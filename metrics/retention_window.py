@@ -17,7 +17,7 @@ def _three_month(frames: Mapping[str, nw.LazyFrame], q: Query) -> nw.LazyFrame:
     """value = customers with another order within 90 days of their first / customers whose 90 days are over."""
     keys = ["customer_id", *q.by]
     orders = frames["orders"].select(*keys, "order_date").with_columns(first=nw.col("order_date").min().over(*keys))
-    days = days_between("first", "order_date")
+    days = days_between("first", "order_date", orders.implementation)
     returned = ((days > 0) & (days <= WINDOW_DAYS)).cast(nw.Int64)
     per_customer = (
         orders.with_columns(returned=returned)

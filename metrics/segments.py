@@ -9,6 +9,7 @@ import narwhals as nw
 
 from metrics import _ci
 from metrics.errors import MetricError, MissingData
+from metrics.periods import days_since_epoch
 from metrics.spec import MetricSpec, Query
 
 RETENTION_MONTHS = 3
@@ -25,18 +26,6 @@ RFM_RULES: tuple[tuple[str, str], ...] = (
     ("Needs attention", "R = 3"),
     ("Hibernating", "everyone else (R <= 2 and F <= 2)"),
 )
-
-
-def epoch_day(col: str) -> nw.Expr:
-    """Days since 1970-01-01 with integer arithmetic only (days-from-civil), so DuckDB and Spark agree."""
-    c = nw.col(col)
-    month = c.dt.month().cast(nw.Int64())
-    year = c.dt.year().cast(nw.Int64()) - (month <= 2).cast(nw.Int64())
-    era = year // 400
-    year_of_era = year - era * 400
-    day_of_year = (153 * ((month + 9) % 12) + 2) // 5 + c.dt.day().cast(nw.Int64()) - 1
-    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
-    return era * 146097 + day_of_era - 719468
 
 
 def reference_date(q: Query) -> date | None:
@@ -81,17 +70,17 @@ def _rfm(frames: Mapping[str, nw.LazyFrame], q: Query) -> nw.LazyFrame:
         .then(nw.lit("Needs attention"))
         .otherwise(nw.lit("Hibernating"))
     )
+    orders = frames["orders"]
     return (
-        frames["orders"]
-        .with_columns(day=epoch_day("order_date"))
-        .group_by("customer_id")
+        orders.group_by("customer_id")
         .agg(
             first_order=nw.col("order_date").min(),
             last_order=nw.col("order_date").max(),
-            last_day=nw.col("day").max(),
             frequency=nw.len(),
             monetary=nw.col("amount").fill_null(0).sum().cast(nw.Float64()),
         )
+        # Day numbers on the per-customer rows: far fewer than orders.
+        .with_columns(last_day=days_since_epoch("last_order", orders.implementation))
         .with_columns(recency_days=(ref_day - nw.col("last_day")).cast(nw.Int64()))
         .with_columns(
             r_score=_quintile("recency_days", descending=True),

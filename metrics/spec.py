@@ -81,8 +81,8 @@ class MetricSpec:
             problems.append(f"lens must be customer or internal, not {self.lens!r}")
         if not self.title or not self.definition.strip():
             problems.append("title and definition are required")
-        if not self.requires or any(r.count(".") != 1 for r in self.requires):
-            problems.append("requires must list 'table.column' entries")
+        if not (self.requires or self.optional) or any(r.count(".") != 1 for r in (*self.requires, *self.optional)):
+            problems.append("requires must list 'table.column' entries (optional ones, for an any-of metric)")
         if self.kind == "series" and self.time_column.count(".") != 1:
             problems.append("series metrics need time_column 'table.column'")
         if self.default_grain not in GRAINS:

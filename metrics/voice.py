@@ -157,8 +157,10 @@ themes = MetricSpec(
     lens="customer",
     unit="count",
     higher_is_better=False,
-    requires=("responses.responded_at", "responses.comment"),
+    requires=(),  # any of the three text tables will do
     optional=(
+        "responses.responded_at",
+        "responses.comment",
         "responses.source",
         "responses.survey",
         "responses.score",

@@ -388,7 +388,46 @@ def bench_books(rows: int = 100_000) -> dict[str, Book]:
     return {"bench": Book("Bench", {"Orders": values}, public=True)}
 
 
-FIXTURES = {"demo": demo_books, "bench": bench_books}
+def atlantis_books() -> dict[str, Book]:
+    """'atlantis': orders and survey answers no sample data has (regions Atlantis and Lemuria), for app tests.
+
+    Orders (sheet rows 2-11), as of the last order date 2025-04-15:
+    March: 4 due; shipped on time 3 (A-003 late), received on time 1 (A-002, A-003 late; A-004 not received, overdue).
+    April: A-008 not shipped and not yet due (left out of both); A-009 shipped, not received, not yet due.
+      shipped on time 4 of 4 (A-005, A-006, A-007, A-009); received on time 2 of 3 (A-007 late).
+    Row 11 (A-010) is bad: received 2025-04-05, before its order date (and before it shipped).
+    Responses (rows 2-6): row 5 (R-4) is bad: nps score 11.
+    """
+    d = SheetDate
+
+    def day(month: int, dom: int) -> SheetDate:
+        return d(date(2025, month, dom))
+
+    orders = [
+        ["Order ID", "Customer", "Ordered", "Promised By", "Shipped", "Received On", "Value", "Region"],
+        ["A-001", "C1", day(3, 3), day(3, 8), day(3, 4), day(3, 7), 120.0, "Atlantis"],
+        ["A-002", "C2", day(3, 5), day(3, 10), day(3, 6), day(3, 12), 80.5, "Atlantis"],
+        ["A-003", "C3", day(3, 10), day(3, 15), day(3, 16), day(3, 18), 42.0, "Lemuria"],
+        ["A-004", "C1", day(3, 20), day(3, 25), day(3, 21), "", 15.0, "Atlantis"],
+        ["A-005", "C4", day(4, 2), day(4, 7), day(4, 3), day(4, 6), 99.0, "Lemuria"],
+        ["A-006", "C2", day(4, 8), day(4, 13), day(4, 9), day(4, 12), 60.0, "Atlantis"],
+        ["A-007", "C5", day(4, 10), day(4, 15), day(4, 14), day(4, 20), 33.3, "Lemuria"],
+        ["A-008", "C3", day(4, 14), day(4, 19), "", "", 18.0, "Atlantis"],
+        ["A-009", "C6", day(4, 15), day(4, 22), day(4, 16), "", 250.0, "Atlantis"],
+        ["A-010", "C7", day(4, 12), day(4, 17), day(4, 13), day(4, 5), 10.0, "Lemuria"],
+    ]
+    responses = [
+        ["Response", "Date", "Survey", "Score", "Comment", "Customer"],
+        ["R-1", day(3, 10), "nps", 9, "fast and friendly", "C1"],
+        ["R-2", day(3, 20), "nps", 4, "parcel came late", "C3"],
+        ["R-3", day(4, 5), "csat", 5, "great", "C4"],
+        ["R-4", day(4, 12), "nps", 11, "ten out of ten!!", "C2"],
+        ["R-5", day(4, 14), "ces", 2, "", "C5"],
+    ]
+    return {"atlantis": Book("Outside-In Atlantis", {"Orders": orders, "Responses": responses})}
+
+
+FIXTURES = {"demo": demo_books, "bench": bench_books, "atlantis": atlantis_books}
 
 
 def main() -> None:

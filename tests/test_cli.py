@@ -77,7 +77,7 @@ def test_compute_from_a_sources_file(tmp_path):
     assert result.returncode == 0, result.stderr
     assert len(json.loads(result.stdout)) == tables["orders"]["customer_id"].n_unique()
     missing = run("compute", "voice.themes", "--sources", str(tmp_path / "sources.toml"))
-    assert_user_error(missing, "needs table(s) responses")
+    assert_user_error(missing, "needs at least one of the tables responses, reviews, notes")
 
 
 @pytest.mark.parametrize(

@@ -74,7 +74,7 @@ def test_focus_key_selects_the_persona_card() -> None:
 def test_tampered_focus_falls_back_with_a_notice() -> None:
     at = run({"focus": "Nobody"})
     assert at.selectbox(key="focus").value == STORY.focus_segment
-    assert "ignored: focus='Nobody'" in captions(at)
+    assert "do not fit the data" in captions(at) and "`focus=Nobody`" in captions(at)
     assert not at.error
 
 

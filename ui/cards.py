@@ -45,7 +45,11 @@ def kpi_card(name: str, filters: Filters) -> None:
 
 
 def _period_label(period, grain: str) -> str:
-    return f"week of {period:%d %b %Y}" if grain == "week" else f"{period:%b %Y}"
+    if grain == "week":
+        return f"week of {period:%d %b %Y}"
+    if grain == "quarter":
+        return f"Q{(period.month - 1) // 3 + 1} {period.year}"
+    return f"{period:%b %Y}"
 
 
 def _card_body(spec: MetricSpec, filters: Filters) -> None:
@@ -74,6 +78,6 @@ def _card_body(spec: MetricSpec, filters: Filters) -> None:
         delta_color="off" if not change else "normal" if spec.higher_is_better else "inverse",
         delta_description="vs previous period",
     )
-    if previous is not None and overlaps(current, previous):
+    if previous is not None and current["ci_low"] is not None and overlaps(current, previous):
         notes.append(":gray-background[change not significant]")
     st.caption(" · ".join(notes))
