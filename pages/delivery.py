@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import cards, charts, delivery, page, query
+from ui import cards, charts, delivery, page, query, state
 
 f = page.header("Delivery", "Do parcels that leave on time also arrive on time?")
 SHIPPED, RECEIVED = "delivery.on_time_shipped", "delivery.on_time_received"
@@ -90,4 +90,16 @@ else:
             "Points between on time as received and as shipped over the whole window; orange: more than 5 points",
         ),
         carriers,
+    )
+    chosen = state.multiselect(
+        "Carriers to compare over time", carriers.get_column("carrier").to_list(), key="carrier",
+        placeholder="All carriers",
+    ) if page.full_page() else st.query_params.get_all("carrier")  # fmt: skip
+    carrier_trend = delivery.carrier_trends(f, chosen)
+    page.chart(
+        "delivery-on-time-by-carrier",
+        charts.small_multiples(
+            carrier_trend, "carrier", "share", "On time by carrier: shipped (grey) vs received (orange)"
+        ),
+        carrier_trend,
     )

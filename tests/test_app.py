@@ -64,3 +64,20 @@ def test_tampered_link_falls_back_with_a_notice() -> None:
     notice = " ".join(c.value for c in at.caption)
     assert "do not fit the data" in notice and "start" in notice and "grain" in notice
     assert not at.error
+
+
+def test_delivery_carrier_choice_comes_from_the_url() -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.query_params["carrier"] = STORY.carrier
+    at.switch_page("pages/delivery.py")
+    at.run()
+    assert not at.exception
+    assert at.multiselect(key="carrier").value == [STORY.carrier]
+
+
+def test_unknown_chart_id_shows_the_whole_page_with_a_notice() -> None:
+    at = run_app({"chart": "no-such-chart"})
+    assert at.title, "the whole page is drawn"
+    assert "chart" not in at.query_params
+    assert any("does not have" in c.value for c in at.caption)

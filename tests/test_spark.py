@@ -20,7 +20,10 @@ from metrics import compute
 from metrics.periods import bucket, bucket_index, days_between, next_bucket
 from tests import metric_shapes as ms
 
-pytestmark = pytest.mark.spark
+pytestmark = [
+    pytest.mark.spark,
+    pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning"),
+]
 
 pyspark_sql = pytest.importorskip("pyspark.sql", reason="pyspark[connect] is not installed")
 
@@ -31,7 +34,6 @@ def spark():
     session = (
         pyspark_sql.SparkSession.builder.remote("local[2]")
         .config("spark.sql.shuffle.partitions", "2")  # tiny inputs: 200 shuffle partitions would be all overhead
-        .config("spark.ui.enabled", "false")
         .getOrCreate()
     )
     session.conf.set("spark.sql.session.timeZone", "UTC")
@@ -46,10 +48,20 @@ def to_spark(spark):
     def convert(table: str, shape: str):
         key = (table, shape)
         if key not in cache:
-            cache[key] = spark.createDataFrame(getattr(ms, table)(shape).to_arrow())
+            cache[key] = _spark_frame(spark, getattr(ms, table)(shape))
         return cache[key]
 
     return convert
+
+
+def _spark_frame(spark, frame: pl.DataFrame):
+    """Through Arrow, so Date stays DateType; an empty frame needs its schema spelled out."""
+    arrow = frame.to_arrow()
+    if frame.height == 0:
+        from pyspark.sql.pandas.types import from_arrow_schema
+
+        return spark.createDataFrame([], schema=from_arrow_schema(arrow.schema))
+    return spark.createDataFrame(arrow)
 
 
 def _same(polars_result: pl.DataFrame, spark_result: pl.DataFrame) -> None:
@@ -111,7 +123,7 @@ def test_period_helpers_match_polars(spark):
     """Week buckets (Sunday is weekday 0 in narwhals' Spark backend) and day numbers (no duration on Spark)."""
     days = pl.DataFrame({"d": [date(1968, 12, 25) + timedelta(days=i) for i in range(0, 1200, 3)]})
     days = days.with_columns(e=pl.col("d").dt.offset_by("17d"))
-    native = {"polars": days.lazy(), "spark": spark.createDataFrame(days.to_arrow())}
+    native = {"polars": days.lazy(), "spark": _spark_frame(spark, days)}
     results = {}
     for backend, frame in native.items():
         lazy = nw.from_native(frame)

@@ -60,3 +60,9 @@ def carrier_gaps(filters: Filters) -> tuple[pl.DataFrame | None, str | None]:
         return query.gap_by("delivery.on_time_shipped", RECEIVED, filters, "carrier"), None
     except metrics.MetricError as err:
         return None, str(err)
+
+
+def carrier_trends(filters: Filters, carriers: list[str]) -> pl.DataFrame:
+    """Both on-time lenses per carrier and period, for the chosen carriers (all when none chosen)."""
+    trend = query.twins("delivery.on_time_shipped", RECEIVED, filters, by=("carrier",))
+    return trend.filter(pl.col("carrier").is_in(carriers)) if carriers else trend
