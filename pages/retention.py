@@ -2,11 +2,9 @@
 
 import streamlit as st
 
-import metrics
-from ui import cards, page, query, state
+from ui import cards, page, state
 from ui import charts_retention as charts
 from ui import retention as data
-from ui.charts_trend import band_trend
 
 f = page.header("Retention", "Do customers come back, and who stops?")
 CHURN, REPEAT, GRR, NRR = "retention.churn", "retention.repeat_purchase_rate", "retention.grr", "retention.nrr"
@@ -77,25 +75,12 @@ else:
     st.info("No orders in this view: widen the dates or clear filters.", icon=":material/info:")
 
 left, right = st.columns(2)
-for column, name, chart_id in ((left, CHURN, "retention-churn-trend"), (right, REPEAT, "retention-repeat-trend")):
-    spec = metrics.spec(name)
-    frame, reason = query.metric_or_error(name, f)
-    with column:
-        if reason:
-            st.info(reason, icon=":material/info:")
-            continue
-        page.chart(
-            chart_id,
-            band_trend(
-                frame,
-                spec.unit,
-                spec.min_n,
-                spec.title,
-                [f"By {f.grain}; band: 95 % Wilson interval; hollow grey: n < {spec.min_n}"]
-                + (["Early periods understate it: orders before the window are not seen"] if name == REPEAT else []),
-            ),
-            frame,
-        )
+with left:
+    page.metric_trend("retention-churn-trend", CHURN, f)
+with right:
+    page.metric_trend(
+        "retention-repeat-trend", REPEAT, f, ("Early periods understate it: orders before the window are not seen",)
+    )
 
 revenue, reason = data.revenue_pair(f)
 if reason:

@@ -68,24 +68,10 @@ with left:
             charts.score_bars(dist, "How customers score us, 0 to 10", "NPS answers per score over the whole window"),
             dist,
         )
-for column, name, chart_id in ((right, CSAT, "satisfaction-csat-trend"), (left, CES, "satisfaction-ces-trend")):
-    spec = metrics.spec(name)
-    frame, reason = query.metric_or_error(name, f)
-    with column:
-        if reason:
-            st.info(reason, icon=":material/info:")
-            continue
-        page.chart(
-            chart_id,
-            band_trend(
-                frame,
-                AXIS_UNIT[name],
-                spec.min_n,
-                spec.title,
-                f"By {f.grain}; band: 95 % {BAND[name]} interval; hollow grey: n < {spec.min_n}",
-            ),
-            frame,
-        )
+with right:
+    page.metric_trend("satisfaction-csat-trend", CSAT, f)
+with left:
+    page.metric_trend("satisfaction-ces-trend", CES, f)
 
 if page.full_page():
     st.subheader(f"By {split}")

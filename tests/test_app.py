@@ -6,20 +6,14 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from connectors.sample import STORY
+from tests.apptest import run_page
 from tests.browser_harness import ROOT
 
 PAGES = ["pages/overview.py", "pages/delivery.py"]
 
 
 def run_app(query: dict | None = None, page: str | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.query_params.update(query or {})
-    at.run()
-    if page:
-        at.switch_page(page)
-        at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return run_page(page, query, timeout=120)
 
 
 @pytest.mark.parametrize("page", PAGES)

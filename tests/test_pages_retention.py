@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 from connectors.sample import STORY
-from tests.browser_harness import ROOT
+from tests.apptest import run_page
 from ui import retention as rt
 from ui.shifts import largest_shift
 
@@ -192,16 +192,8 @@ def test_takeaway_says_when_nothing_moved() -> None:
 # ---------------------------------------------------------------- the page under AppTest
 
 
-def run_page(query: dict | None = None, chart: str | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.query_params.update(query or {})
-    at.run()
-    if chart:  # set once on our page: the first run (Overview) drops a chart id it does not have
-        at.query_params["chart"] = chart
-    at.switch_page("pages/retention.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+def run(query: dict | None = None, chart: str | None = None) -> AppTest:
+    return run_page("pages/retention.py", {**(query or {}), **({"chart": chart} if chart else {})}, timeout=120)
 
 
 def chart_titles(at: AppTest) -> list[str]:
@@ -209,7 +201,7 @@ def chart_titles(at: AppTest) -> list[str]:
 
 
 def test_page_renders_cards_charts_and_n() -> None:
-    at = run_page()
+    at = run()
     assert at.title[0].value == "Retention"
     assert [m.label for m in at.metric] and len(at.metric) == 4
     captions = " ".join(c.value for c in at.caption)
@@ -223,7 +215,7 @@ def test_page_renders_cards_charts_and_n() -> None:
 
 
 def test_takeaway_shows_the_planted_region_drop() -> None:
-    at = run_page({"region": STORY.region})
+    at = run({"region": STORY.region})
     text = at.markdown[0].value
     assert text.startswith(f"**{STORY.region}** retains worse")
     since = text.split("first ordered from ")[1].split(" on:")[0]
@@ -233,7 +225,7 @@ def test_takeaway_shows_the_planted_region_drop() -> None:
 
 
 def test_mode_and_grain_come_from_the_url() -> None:
-    at = run_page({"mode": "on_or_after", "grain": "quarter"})
+    at = run({"mode": "on_or_after", "grain": "quarter"})
     assert at.get("button_group")[0].value == "on_or_after"
     heatmap = next(json.loads(c.proto.spec) for c in at.get("vega_lite_chart") if "hconcat" in json.loads(c.proto.spec))
     assert heatmap["title"]["text"] == "Cohort retention by quarter of first order"
@@ -242,13 +234,13 @@ def test_mode_and_grain_come_from_the_url() -> None:
 
 
 def test_tampered_mode_falls_back_with_a_notice() -> None:
-    at = run_page({"mode": "<b>everything</b>"})
+    at = run({"mode": "<b>everything</b>"})
     assert at.get("button_group")[0].value == "return_on"
     assert any("ignored" in c.value and "mode=" in c.value for c in at.caption)
     assert not at.error
 
 
 def test_single_chart_link_draws_only_that_chart() -> None:
-    at = run_page(chart="retention-curves")
+    at = run(chart="retention-curves")
     assert chart_titles(at) == ["Retention curves: each cohort (grey) and their mean weighted by cohort size (orange)"]
     assert not at.metric, "no cards on a single-chart link"

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 import metrics
 from connectors.sample import STORY
-from tests.browser_harness import ROOT
+from tests.apptest import run_page
 from ui import satisfaction as sat
 
 
@@ -146,16 +146,8 @@ def test_takeaway_ignores_moves_inside_the_intervals() -> None:
 # ---------------------------------------------------------------- the page under AppTest
 
 
-def run_page(query: dict | None = None, chart: str | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.query_params.update(query or {})
-    at.run()
-    if chart:  # set once on our page: the first run (Overview) drops a chart id it does not have
-        at.query_params["chart"] = chart
-    at.switch_page("pages/satisfaction.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+def run(query: dict | None = None, chart: str | None = None) -> AppTest:
+    return run_page("pages/satisfaction.py", {**(query or {}), **({"chart": chart} if chart else {})}, timeout=120)
 
 
 def chart_titles(at: AppTest) -> list[str]:
@@ -163,7 +155,7 @@ def chart_titles(at: AppTest) -> list[str]:
 
 
 def test_page_shows_the_planted_nps_drop_on_top() -> None:
-    at = run_page()
+    at = run()
     text = at.markdown[0].value
     assert text.startswith(f"**{STORY.region}** NPS fell from")
     before = float(text.split("fell from **")[1].split("**")[0])
@@ -175,7 +167,7 @@ def test_page_shows_the_planted_nps_drop_on_top() -> None:
 
 
 def test_split_comes_from_the_url_and_drives_the_breakdown() -> None:
-    at = run_page({"split": "region"})
+    at = run({"split": "region"})
     assert at.get("button_group")[0].value == "region"
     assert at.subheader[0].value == "By region"
     table = at.dataframe[0].value
@@ -191,7 +183,7 @@ def chart_data(chart) -> pl.DataFrame:
 
 
 def test_default_split_is_segment_with_small_groups_flagged() -> None:
-    at = run_page({"grain": "week"})
+    at = run({"grain": "week"})
     assert at.subheader[0].value == "By segment"
     charts = {json.loads(c.proto.spec)["title"]["text"]: c for c in at.get("vega_lite_chart")}
     rows = chart_data(charts["Net Promoter Score by segment"])
@@ -202,12 +194,12 @@ def test_default_split_is_segment_with_small_groups_flagged() -> None:
 
 
 def test_tampered_split_falls_back_with_a_notice() -> None:
-    at = run_page({"split": "carrier"})
+    at = run({"split": "carrier"})
     assert at.get("button_group")[0].value == "segment"
     assert any("ignored" in c.value and "split=carrier" in c.value for c in at.caption)
 
 
 def test_single_chart_link_draws_only_that_chart() -> None:
-    at = run_page({"split": "region"}, chart="satisfaction-score-distribution")
+    at = run({"split": "region"}, chart="satisfaction-score-distribution")
     assert chart_titles(at) == ["How customers score us, 0 to 10"]
     assert not at.metric and not at.dataframe

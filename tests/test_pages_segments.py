@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 from connectors.sample import STORY
-from tests.browser_harness import ROOT
+from tests.apptest import captions, run_page
 from ui import segments
 
 PAGE = "pages/segments.py"
@@ -17,17 +17,7 @@ CHART_IDS = ("segments-mix", "segments-compare", "segments-rfm")
 
 
 def run(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    at.query_params.update(query or {})
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def captions(at: AppTest) -> str:
-    return " ".join(c.value for c in at.caption)
+    return run_page(PAGE, query)
 
 
 def markdown(at: AppTest) -> str:

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 import metrics
 from connectors.sample import STORY, generate
 from metrics.taxonomy import load_themes
-from tests.browser_harness import ROOT
+from tests.apptest import captions, run_page
 from ui import voice
 
 PAGE = "pages/voice.py"
@@ -27,22 +27,7 @@ CHART_IDS = (
 
 
 def run(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    query = dict(query or {})
-    # A chart id belongs to its page: on the first run (the overview) it would fall back to the whole page.
-    chart = query.pop("chart", None)
-    at.query_params.update(query)
-    at.run()
-    if chart:
-        at.query_params["chart"] = chart
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def captions(at: AppTest) -> str:
-    return " ".join(c.value for c in at.caption)
+    return run_page(PAGE, query)
 
 
 def match_count(at: AppTest) -> int:

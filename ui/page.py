@@ -10,7 +10,9 @@ import polars as pl
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from ui import data, export, state
+import metrics
+from ui import data, export, query, state
+from ui.charts_trend import band_trend
 from ui.state import Filters
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -93,3 +95,19 @@ def footer() -> None:
         parts.append(f"{len(ds.errors)} source(s) failed (see Sources)")
     st.divider()
     st.caption(" · ".join(parts) + f" · page drawn {datetime.now():%H:%M:%S}")
+
+
+INTERVAL_NAMES = {"wilson": "Wilson", "nps": "adjusted Wald", "t": "Student t", "median": "normal-approximation"}
+
+
+def metric_trend(chart_id: str, name: str, filters: Filters, notes: tuple[str, ...] = ()) -> None:
+    """One metric's trend with its 95 % band (or the reason it cannot be drawn)."""
+    spec = metrics.spec(name)
+    frame, reason = query.metric_or_error(name, filters)
+    if reason:
+        st.info(reason, icon=":material/info:")
+        return
+    band = INTERVAL_NAMES.get(spec.interval)
+    how = f"band: 95 % {band} interval" if band else "no interval"
+    subtitle = [f"By {filters.grain}; {how}; hollow grey: n < {spec.min_n}", *notes]
+    chart(chart_id, band_trend(frame, spec.unit, spec.min_n, spec.title, subtitle), frame)
