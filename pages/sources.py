@@ -2,8 +2,11 @@
 
 import streamlit as st
 
-from ui import data
+from ui import data, page
 
+# Every other page does this through page.header(); without it, /sources opened as a fresh
+# server's first URL runs bare (no sidebar filters, no footer).
+page._run_inside_app()
 st.title("Sources")
 st.caption("Where each table comes from, when it was loaded, and the rows set aside because they do not fit.")
 
