@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+import metrics
 from ui import auth, page, query, state
 
 st.set_page_config(page_title="Outside-In", page_icon="ui/assets/favicon.png", layout="wide")
@@ -37,6 +38,9 @@ if auth.gate():
         st.toast(notice, icon=":material/link_off:")
         st.caption(f":orange[{notice}]")
     state.begin_run()
-    navigation.run()
+    try:
+        navigation.run()
+    except metrics.MissingData as err:  # a table the page cannot do without did not load
+        st.info(f"{err}. See Sources for what loaded and what failed.", icon=":material/info:")
     state.fall_back_from_unknown_chart()
     page.footer()

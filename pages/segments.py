@@ -12,11 +12,11 @@ f = page.header("Segments", "Which customers matter most, and what are they like
 _, reason = query.metric_or_error("segments.summary", f)
 if reason:
     st.info(reason, icon=":material/info:")
-    st.stop()
+    page.stop()
 summary = segments.summary(f)
 if summary.is_empty():
     st.info("No customers ordered in this view.", icon=":material/info:")
-    st.stop()
+    page.stop()
 focus = segments.focus_segment(summary, metrics.spec("segments.summary").min_n)
 
 if page.full_page():

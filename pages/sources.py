@@ -6,7 +6,7 @@ from ui import data, page
 
 # Every other page does this through page.header(); without it, /sources opened as a fresh
 # server's first URL runs bare (no sidebar filters, no footer).
-page._run_inside_app()
+page.run_inside_app()
 st.title("Sources")
 st.caption("Where each table comes from, when it was loaded, and the rows set aside because they do not fit.")
 

@@ -11,7 +11,7 @@ f = page.header("Voice", "What are customers telling us, in their own words?")
 _, reason = query.metric_or_error("voice.themes", f, grain="all")
 if reason:
     st.info(reason, icon=":material/info:")
-    st.stop()
+    page.stop()
 impact, impact_reason = query.metric_or_error("voice.theme_impact", f, grain="all")
 impact = None if impact_reason else voice.theme_impact(f)
 try:

@@ -18,7 +18,7 @@ from ui.state import Filters
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _run_inside_app() -> None:
+def run_inside_app() -> None:
     """Make sure this page runs inside app.py's st.navigation, not on its own.
 
     A server whose first request opens a page URL directly (/delivery) before any
@@ -33,7 +33,7 @@ def _run_inside_app() -> None:
 
 def header(title: str, question: str) -> Filters:
     """Page title plus the one question the page answers; returns the shared filters."""
-    _run_inside_app()
+    run_inside_app()
     f: Filters = st.session_state[state.FILTERS]
     if state.solo_chart() is None:
         st.title(title)
@@ -79,6 +79,12 @@ def chart(
             st.download_button(
                 label, make, f"{chart_id}.{ext}", mime, on_click="ignore", key=f"{ext}-{chart_id}", width="stretch"
             )
+
+
+def stop() -> None:
+    """End the page early (nothing more to show) but keep the footer."""
+    footer()
+    st.stop()
 
 
 def footer() -> None:

@@ -62,11 +62,10 @@ def _choices(version: str) -> Choices:
     del version
     tables = data.dataset().tables
     dated = [(t, c) for t, c in TIME_COLUMNS.items() if t in tables and tables[t].height]
-    days = pl.concat(
-        [tables[t].select(pl.col(c).min().alias("first"), pl.col(c).max().alias("last")) for t, c in dated]
-    )
+    bounds = [tables[t].select(pl.col(c).min().alias("first"), pl.col(c).max().alias("last")) for t, c in dated]
+    days = pl.concat(bounds) if bounds else pl.DataFrame(schema={"first": pl.Date, "last": pl.Date})
     first, last = days.get_column("first").min(), days.get_column("last").max()
-    if first is None:
+    if first is None:  # nothing dated loaded (e.g. every source failed): pages say what is missing
         first = last = date.today()
 
     def options(column: str) -> tuple[str, ...]:
