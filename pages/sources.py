@@ -41,7 +41,8 @@ if not tables:
 else:
     table = st.selectbox("Table", tables, key="quarantine-table")
     rows = data.quarantine_of(ds, table)
-    st.caption(f"{rows.select('source', 'row').n_unique():,} rows of {table} set aside; row = the row in the source.")
+    count = rows.select("source", "row").n_unique()
+    st.caption(f"{count:,} row{'s' * (count != 1)} of {table} set aside; row = the row in the source.")
     st.dataframe(rows, hide_index=True, width="stretch", key="quarantine-rows")
     st.download_button(
         "Download as CSV",
