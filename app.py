@@ -11,7 +11,13 @@ import streamlit as st
 import metrics
 from ui import auth, page, query, state
 
-st.set_page_config(page_title="Outside-In", page_icon="ui/assets/favicon.png", layout="wide")
+# A single-chart link (?chart=...) is for embedding: start with the sidebar out of the way.
+st.set_page_config(
+    page_title="Outside-In",
+    page_icon="ui/assets/favicon.png",
+    layout="wide",
+    initial_sidebar_state="collapsed" if state.solo_chart() else "auto",
+)
 
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="", default=True),

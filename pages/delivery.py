@@ -60,7 +60,8 @@ else:
         lead,
     )
 
-st.subheader("Where parcels arrive late")
+if page.full_page():
+    st.subheader("Where parcels arrive late")
 cells, reason = delivery.map_cells(f)
 if reason:
     st.info(reason, icon=":material/info:")
