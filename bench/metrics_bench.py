@@ -21,6 +21,7 @@ import gc
 import multiprocessing
 import os
 import resource
+import sys
 import tempfile
 import threading
 import time
@@ -31,6 +32,9 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+
+if __package__ in (None, ""):  # run as a file (`make bench`): make the project importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from metrics import compute
 from metrics.taxonomy import load_themes
@@ -194,8 +198,9 @@ def hand_three_month(t: Tables) -> pl.DataFrame:
     d = pl.col("order_date")
     return (
         o.lazy()
+        .select("customer_id", d, later=pl.when(d > d.min().over("customer_id")).then(d))
         .group_by("customer_id")
-        .agg(first=d.min(), second=d.filter(d > d.min()).min())
+        .agg(first=d.min(), second=pl.col("later").min())
         .filter(pl.col("first") <= cutoff)
         .group_by(period=_month("first"))
         .agg(n=pl.len(), successes=((pl.col("second") - pl.col("first")).dt.total_days() <= 90).sum())
@@ -291,7 +296,7 @@ def hand_rfm(t: Tables) -> pl.DataFrame:
             first_order=pl.col("order_date").min(),
             last_order=pl.col("order_date").max(),
             frequency=pl.len(),
-            monetary=pl.col("amount").fill_null(0).sum(),
+            monetary=pl.col("amount").fill_null(0).sum().round(6),
         )
         .with_columns(recency_days=(pl.lit(ref) - pl.col("last_order")).dt.total_days())
         .with_columns(r_score=score("recency_days", True), f_score=score("frequency"), m_score=score("monetary"))
@@ -304,15 +309,15 @@ def hand_rfm(t: Tables) -> pl.DataFrame:
 def hand_summary(t: Tables) -> pl.DataFrame:
     o, ref = t["orders"], t["orders"].get_column("order_date").max()
     d = pl.col("order_date")
-    horizon = d.min().dt.offset_by("3mo")
+    horizon = pl.col("first").dt.offset_by("3mo")
     segments = t["customers"].lazy().select("customer_id", pl.col("segment").fill_null("unknown"))
     per_customer = (
         o.lazy()
+        .select("customer_id", "amount", d, later=pl.when(d > d.min().over("customer_id")).then(d))
         .group_by("customer_id")
-        .agg(
-            revenue=pl.col("amount").fill_null(0).sum(),
-            eligible=horizon <= ref,
-            retained=((d > d.min()) & (d <= horizon)).any() & (horizon <= ref),
+        .agg(revenue=pl.col("amount").fill_null(0).sum(), first=d.min(), second=pl.col("later").min())
+        .with_columns(
+            eligible=horizon <= ref, retained=(pl.col("second") <= horizon).fill_null(False) & (horizon <= ref)
         )
         .join(segments, on="customer_id", how="left")
         .with_columns(pl.col("segment").fill_null("unknown"))
@@ -534,6 +539,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs per variant; the best time counts")
     parser.add_argument("--only", default="", help="comma-separated substrings of metric names to run")
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # rows appear as they are measured, even into a file
     start = time.perf_counter()
     tables = load(args.orders)
     rows = ", ".join(f"{k} {v.height:,}" for k, v in tables.items())

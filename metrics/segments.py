@@ -15,6 +15,7 @@ from metrics.spec import MetricSpec, Query
 RETENTION_MONTHS = 3
 PROMOTER, DETRACTOR = 9, 6
 UNKNOWN_SEGMENT = "unknown"
+MONETARY_DECIMALS = 6
 
 # First matching rule wins (R, F, M = quintile scores 1-5; orders = the customer's order count).
 RFM_RULES: tuple[tuple[str, str], ...] = (
@@ -77,7 +78,9 @@ def _rfm(frames: Mapping[str, nw.LazyFrame], q: Query) -> nw.LazyFrame:
             first_order=nw.col("order_date").min(),
             last_order=nw.col("order_date").max(),
             frequency=nw.len(),
-            monetary=nw.col("amount").fill_null(0).sum().cast(nw.Float64()),
+            # Rounded to 1e-6: float sums of cents depend on the order rows are added in, and a
+            # last-bit difference would split a tie in the monetary rank (so the score) at random.
+            monetary=nw.col("amount").fill_null(0).sum().cast(nw.Float64()).round(MONETARY_DECIMALS),
         )
         # Day numbers on the per-customer rows: far fewer than orders.
         .with_columns(last_day=days_since_epoch("last_order", orders.implementation))
@@ -131,23 +134,28 @@ def _summary(frames: Mapping[str, nw.LazyFrame], q: Query) -> nw.LazyFrame:
     _no_by("segments.summary", q)
     orders = frames["orders"]
     ref = reference_date(q)
-    ref_date = nw.lit(ref) if ref is not None else nw.col("order_date").max()
+    ref_date = nw.lit(ref) if ref is not None else nw.col("last").max()
     has_amount = "amount" in orders.collect_schema().names()
     amount = nw.col("amount").fill_null(0) if has_amount else nw.lit(None, dtype=nw.Float64())
-    first = nw.col("order_date").min().over("customer_id")
-    horizon = first.dt.offset_by(f"{RETENTION_MONTHS}mo").cast(nw.Date())
+    d = nw.col("order_date")
+    # Per customer: first order day and the next later one; the 3-month test then runs on one row per
+    # customer (a calendar-month offset on every order row was most of this metric's time).
+    horizon = nw.col("first").dt.offset_by(f"{RETENTION_MONTHS}mo").cast(nw.Date())
+    eligible = horizon <= ref_date
     per_customer = (
-        orders.with_columns(
-            amount=amount.cast(nw.Float64()),
-            again=((nw.col("order_date") > first) & (nw.col("order_date") <= horizon)).cast(nw.Int64()),
-            observable=(horizon <= ref_date).cast(nw.Int64()),
-        )
+        orders.with_columns(amount=amount.cast(nw.Float64()), later=nw.when(d > d.min().over("customer_id")).then(d))
         .group_by("customer_id")
         .agg(
             revenue=nw.col("amount").sum() if has_amount else nw.col("amount").max(),
-            eligible=nw.col("observable").max(),
-            retained=(nw.col("again") * nw.col("observable")).max(),
+            first=d.min(),
+            last=d.max(),
+            next=nw.col("later").min(),
         )
+        .with_columns(
+            eligible=nw.when(eligible).then(1).otherwise(0).cast(nw.Int64()),
+            retained=nw.when(eligible & (nw.col("next") <= horizon)).then(1).otherwise(0).cast(nw.Int64()),
+        )
+        .select("customer_id", "revenue", "eligible", "retained")
         .join(customer_segments(frames), on="customer_id", how="left")
         .with_columns(nw.col("segment").fill_null(UNKNOWN_SEGMENT))
     )
@@ -253,7 +261,8 @@ rfm = MetricSpec(
     definition="One row per customer who ordered in the window: recency, frequency and monetary value, "
     "their quintile scores and a named segment.\n\n"
     "recency_days = reference day - last order date, where the reference day is the window's end (at most the "
-    "data's last order date); frequency = orders; monetary = sum of amount (missing amounts count 0).\n"
+    "data's last order date); frequency = orders; monetary = sum of amount (missing amounts count 0), "
+    f"rounded to {MONETARY_DECIMALS} decimals so equal totals tie whatever order the rows are added in.\n"
     "Scores 1-5: score = 1 + floor(5 x (rank - 1) / customers) with rank the 'min' rank (ties share a rank, so "
     "equal values get equal scores): by frequency and monetary ascending, by recency_days descending "
     "(the most recent buyers score 5). Segment: the first rule that matches, in this order:\n" + _RULES_TEXT,
