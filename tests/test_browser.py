@@ -9,26 +9,12 @@ import pytest
 from connectors.sample import STORY
 from tests.browser_harness import (
     ERROR_SELECTORS,
-    chromium,
     record_console_errors,
     screenshot,
-    streamlit_server,
     wait_until_drawn,
 )
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def server():
-    with streamlit_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
 
 
 @pytest.fixture

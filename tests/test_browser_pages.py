@@ -9,10 +9,8 @@ import pytest
 from connectors.sample import STORY
 from tests.browser_harness import (
     ERROR_SELECTORS,
-    chromium,
     record_console_errors,
     screenshot,
-    streamlit_server,
     wait_until_drawn,
 )
 
@@ -20,18 +18,6 @@ pytestmark = pytest.mark.browser
 
 PAGES = ["", "delivery", "retention", "satisfaction", "voice", "segments", "sources", "catalog"]
 CHARTS = '[data-testid="stVegaLiteChart"], [data-testid="stDeckGlJsonChart"]'
-
-
-@pytest.fixture(scope="module")
-def server():
-    with streamlit_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
 
 
 def open_page(browser, url: str):

@@ -22,7 +22,6 @@ from tests.browser_harness import (
     ERROR_SELECTORS,
     FOOTER_MARK,
     OUTPUT,
-    chromium,
     record_console_errors,
     screenshot,
     streamlit_server,
@@ -90,12 +89,6 @@ def sheets_app(folder: Path) -> Iterator[SheetsApp]:
 def app(tmp_path_factory) -> Iterator[SheetsApp]:
     with sheets_app(tmp_path_factory.mktemp("sheets")) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
 
 
 def server_log_tail(url: str) -> str:
@@ -166,7 +159,7 @@ def test_bad_sheet_rows_are_quarantined_with_their_sheet_row(app, browser) -> No
         # Sheet row 5: an NPS score of 11.
         tab.get_by_test_id("stMain").get_by_test_id("stSelectbox").click()
         tab.get_by_role("option", name="responses").click()
-        tab.get_by_text("1 rows of responses set aside").wait_for()
+        tab.get_by_text("1 row of responses set aside").wait_for()
         wait_until_drawn(tab)
         assert grid_rows(tab, 1, 6) == [
             ["responses", "Google Sheets atlantis › Responses", "5", "score", "11", "score out of range for nps (0-10)"]
