@@ -34,7 +34,7 @@ test: $(VENV)/.dev chromium lint
 	SPARK_LOCAL_IP=127.0.0.1 $(PY) -m pytest
 
 bench: $(VENV)/.dev
-	$(PY) bench/metrics_bench.py
+	$(PY) -m bench.metrics_bench
 
 clean:
 	rm -rf $(VENV) test-output .pytest_cache .ruff_cache .hypothesis
