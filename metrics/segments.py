@@ -36,10 +36,6 @@ def reference_date(q: Query) -> date | None:
     return q.end or q.as_of
 
 
-def _over(expr: nw.Expr, by: tuple[str, ...]) -> nw.Expr:
-    return expr.over(*by) if by else expr
-
-
 def _no_by(name: str, q: Query) -> None:
     if q.by:
         raise MetricError(f"{name} is one row per customer or segment and takes no breakdown (by)")

@@ -167,3 +167,20 @@ def destination_scatter(cells: pl.DataFrame, title: str, subtitle: str) -> alt.C
         )
         .properties(title=alt.Title(title, subtitle=subtitle, anchor="start"), height=420)
     )
+
+
+def keyed_lines(frame: pl.DataFrame, keys: tuple[str, ...], unit: str, title: str, subtitle: str) -> alt.Chart:
+    """One line per combination of `keys` (e.g. source x theme), for metrics with no single series."""
+    labelled = frame.with_columns(series=pl.concat_str([pl.col(k).cast(pl.String) for k in keys], separator=" · "))
+    fmt = UNIT_AXIS_FORMAT.get(unit, ".2f")
+    return (
+        alt.Chart(labelled.sort("period", "series"))
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("period:T", title=None),
+            y=alt.Y("value:Q", title=None, axis=alt.Axis(format=fmt)),
+            color=alt.Color("series:N", title=" · ".join(keys), legend=alt.Legend(orient="right")),
+            tooltip=["period:T", "series:N", alt.Tooltip("value:Q", format=fmt), alt.Tooltip("n:Q", format=",")],
+        )
+        .properties(title=alt.Title(title, subtitle=subtitle, anchor="start"), height=320)
+    )

@@ -9,10 +9,12 @@ unpickled on every rerun, and the Dataset keeps its identity until something rel
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -51,14 +53,13 @@ def _current() -> tuple[str, Dataset]:
     if path is None:
         return _sample()
     try:
-        entries = read_sources(path)
-    except SourcesError as exc:
+        groups = _planned(str(path), Path(path).stat().st_mtime_ns)
+    except (SourcesError, OSError) as exc:
         st.error(f"**Sources file problem:** {exc}", icon=":material/error:")
         st.stop()
     tokens, results = [], []
-    for group in loader.plan(entries):
-        ttl = min(entry.ttl for entry in group)
-        token, loaded = _loader_for(ttl)(json.dumps([entry.to_json() for entry in group]))
+    for ttl, config in groups:
+        token, loaded = _loader_for(ttl)(config)
         tokens.append(token)
         results.extend(loaded)
     key = str(path) + "|" + "|".join(tokens)
@@ -67,6 +68,19 @@ def _current() -> tuple[str, Dataset]:
         if last is None or last[0] != key:
             last = _ASSEMBLED["last"] = (key, loader.assemble(results))
     return last
+
+
+@functools.lru_cache(maxsize=4)
+def _planned(path: str, mtime_ns: int) -> tuple[tuple[float, str], ...]:
+    """The sources file as load units (ttl, entries as JSON): read and parsed once per version of the file.
+
+    dataset() and version() run on every metric call of every rerun; the file is not re-read each time.
+    """
+    del mtime_ns  # part of the cache key: an edited file is read again
+    return tuple(
+        (min(entry.ttl for entry in group), json.dumps([entry.to_json() for entry in group]))
+        for group in loader.plan(read_sources(path))
+    )
 
 
 @st.cache_resource(show_spinner="Loading sample data...")

@@ -10,31 +10,29 @@ from ui import cards, charts, page, query
 
 
 def render(name: str) -> None:
-    """Card, trend with interval band (beside its twin, if any) and a breakdown by region."""
+    """Card and trend with its interval band, beside its twin if it has one; a table for table metrics."""
     spec = metrics.spec(name)
     f = page.header(spec.title, spec.definition.split("\n", 1)[0])
+    frame, error = query.metric_or_error(name, f)
+    if error:
+        st.warning(error, icon=":material/block:")
+        return
     if spec.kind != "series":
-        frame, error = query.metric_or_error(name, f)
         if page.full_page():
             cards.definition_popover(spec)
-            if error:
-                st.warning(error, icon=":material/block:")
-            else:
-                st.dataframe(frame, hide_index=True)
+            st.dataframe(frame, hide_index=True)
+        return
+    subtitle = f"By {f.grain}; bands are 95 % intervals"
+    if spec.keys:  # one series per key (e.g. per theme): no single headline number to put on a card
+        if page.full_page():
+            cards.definition_popover(spec)
+        page.chart(f"{name}-trend", charts.keyed_lines(frame, spec.keys, spec.unit, spec.title, subtitle), frame)
         return
     if page.full_page():
         cards.kpi_card(name, f)
-    names = (spec.twin, name) if spec.twin and spec.lens == "customer" else (name, spec.twin) if spec.twin else (name,)
-    try:
-        trend = pl.concat(
-            [query.metric(n, f).with_columns(lens=pl.lit(metrics.spec(n).title)) for n in names if n],
-            how="diagonal_relaxed",
-        )
-    except metrics.MetricError as err:
-        st.warning(str(err), icon=":material/block:")
-        return
-    page.chart(
-        f"{name}-trend",
-        charts.twin_trend(trend, spec.unit, spec.title, f"By {f.grain}; bands are 95 % intervals"),
-        trend,
-    )
+    if spec.twin:
+        internal, customer = (spec.twin, name) if spec.lens == "customer" else (name, spec.twin)
+        trend = query.twins(internal, customer, f)
+    else:
+        trend = frame.with_columns(lens=pl.lit(spec.title))
+    page.chart(f"{name}-trend", charts.twin_trend(trend, spec.unit, spec.title, subtitle), trend)

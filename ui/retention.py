@@ -25,7 +25,6 @@ MODE_HELP = (
     "on_or_after: if they ordered in period k or any later one (a curve that never rises)."
 )
 COMPLETE, OPEN = "complete", "still open: a lower bound"
-NOT_FILTERED_BY = ("region", "segment")
 
 
 # ---------------------------------------------------------------- labels

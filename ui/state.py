@@ -8,7 +8,7 @@ first, so the page can say what it ignored instead of failing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -19,7 +19,6 @@ START, END, REGION, SEGMENT, GRAIN = "start", "end", "region", "segment", "grain
 CHART = "chart"  # open one chart alone: ?chart=<chart id>
 GRAINS = ("week", "month", "quarter")
 DEFAULT_GRAIN = "month"
-FILTER_KEYS = (START, END, REGION, SEGMENT, GRAIN)
 _NOTICE = "_url_notice"
 
 
@@ -47,7 +46,6 @@ class Choices:
     last: date
     regions: tuple[str, ...] = ()
     segments: tuple[str, ...] = ()
-    notices: list[str] = field(default_factory=list)
 
 
 def _iso(text: str) -> date | None:
@@ -75,7 +73,7 @@ def check_url(choices: Choices) -> list[str]:
 
 
 def _drop_invalid(choices: Choices) -> None:
-    """Remove what check_url rejected before the widgets read the URL."""
+    """Clamp link dates outside the data to its range (a date widget would reject them outright)."""
     params = st.query_params
     for key in (START, END):
         if key in params and (d := _iso(params[key])) is not None and not choices.first <= d <= choices.last:
@@ -86,8 +84,9 @@ def sidebar_filters(choices: Choices) -> Filters:
     """Draw the shared filters in the sidebar, bound to the URL, and return them."""
     ignored = check_url(choices)
     if ignored:
-        st.session_state[_NOTICE] = "This link had values that do not fit the data; showing defaults for: " + ", ".join(
-            ignored
+        st.session_state[_NOTICE] = (
+            "This link had values that do not fit the data; defaults (dates: the nearest in range) for: "
+            + ", ".join(ignored)
         )
     _drop_invalid(choices)
     with st.sidebar:
