@@ -24,14 +24,18 @@ def _answers(frames: Mapping[str, nw.LazyFrame], q: Query, survey: str) -> nw.La
     )
 
 
+# NPS groups: promoters score 9-10, passives 7-8, detractors 0-6 (the UI's distribution uses these too).
+PROMOTER_MIN, DETRACTOR_MAX = 9, 6
+
+
 def _nps(frames: Mapping[str, nw.LazyFrame], q: Query) -> nw.LazyFrame:
     score = nw.col("score")
     return (
         _answers(frames, q, "nps")
         .with_columns(
-            promoter=(score >= 9).cast(nw.Int64),
-            passive=score.is_between(7, 8).cast(nw.Int64),
-            detractor=(score <= 6).cast(nw.Int64),
+            promoter=(score >= PROMOTER_MIN).cast(nw.Int64),
+            passive=score.is_between(DETRACTOR_MAX + 1, PROMOTER_MIN - 1).cast(nw.Int64),
+            detractor=(score <= DETRACTOR_MAX).cast(nw.Int64),
         )
         .group_by("period", *q.by)
         .agg(

@@ -19,6 +19,7 @@ import streamlit as st
 
 import metrics
 from connectors.contract import SURVEY_RANGES
+from metrics.satisfaction import DETRACTOR_MAX, PROMOTER_MIN
 from ui import data, query
 from ui.retention import period_label, period_text
 from ui.shifts import largest_shift
@@ -29,9 +30,12 @@ METRICS = (NPS, CSAT, CES)
 SPLITS = ("segment", "region")
 CATEGORIES = ("detractors", "passives", "promoters")  # bottom to top when stacked
 CATEGORIES_ORDER = {c: i for i, c in enumerate(CATEGORIES)}
-CATEGORY_OF_SCORE = pl.when(pl.col("score") >= 9).then(pl.lit("promoters"))
 CATEGORY_OF_SCORE = (
-    CATEGORY_OF_SCORE.when(pl.col("score") >= 7).then(pl.lit("passives")).otherwise(pl.lit("detractors"))
+    pl.when(pl.col("score") >= PROMOTER_MIN)
+    .then(pl.lit("promoters"))
+    .when(pl.col("score") > DETRACTOR_MAX)
+    .then(pl.lit("passives"))
+    .otherwise(pl.lit("detractors"))
 )
 NOT_RECORDED = "(not recorded)"
 
