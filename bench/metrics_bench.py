@@ -177,49 +177,73 @@ def hand_repeat(t: Tables) -> pl.DataFrame:
 
 
 def hand_churn(t: Tables) -> pl.DataFrame:
+    """One bitmask per customer (a bit per month they ordered in), then per month two bit tests."""
     months = _month_index("order_date")
-    per_customer = t["orders"].lazy().group_by("customer_id").agg(m=months.unique().sort())
-    active = per_customer.with_columns(nxt=pl.col("m").list.shift(-1)).explode("m", "nxt")
+    low, high = t["orders"].select(months.min().alias("low"), months.max().alias("high")).row(0)
+    bit = pl.lit(2, dtype=pl.Int64).pow(months - low).cast(pl.Int64)
+    masks = t["orders"].lazy().group_by("customer_id").agg(mask=bit.bitwise_or())
+    aggs = []
+    for b in range(high - low):  # the last month has no next month
+        aggs += [
+            ((pl.col("mask") & (1 << b)) != 0).sum().alias(f"n{b}"),
+            ((pl.col("mask") & (3 << b)) == 3 << b).sum().alias(f"kept{b}"),
+        ]
+    wide = masks.select(aggs).collect()
+    idx = pl.int_range(low + 1, high + 1, eager=True)
+    n = pl.Series([wide[f"n{b}"][0] for b in range(high - low)])
+    kept = pl.Series([wide[f"kept{b}"][0] for b in range(high - low)])
     return (
-        active.filter(pl.col("m") < pl.col("m").max())
-        .group_by(idx=pl.col("m"))
-        .agg(n=pl.len(), successes=(pl.col("nxt").is_null() | (pl.col("nxt") != pl.col("m") + 1)).sum())
+        pl.DataFrame({"idx": idx, "n": n, "successes": n - kept})
+        .filter(pl.col("n") > 0)
         .with_columns(
-            period=pl.date((pl.col("idx") + 1) // 12, (pl.col("idx") + 1) % 12 + 1, 1),
+            period=pl.date(pl.col("idx") // 12, pl.col("idx") % 12 + 1, 1),
             value=pl.col("successes") / pl.col("n"),
         )
-        .collect()
     )
 
 
 def hand_three_month(t: Tables) -> pl.DataFrame:
+    """Day numbers (a Polars Date cast to Int32 is free): integer windows run ~2x faster than date ones."""
     o = t["orders"]
     cutoff = o.get_column("order_date").max() - timedelta(days=90)
-    d = pl.col("order_date")
+    day = pl.col("day")
     return (
         o.lazy()
-        .select("customer_id", d, later=pl.when(d > d.min().over("customer_id")).then(d))
+        .select("customer_id", day=pl.col("order_date").cast(pl.Int32))
+        .with_columns(later=pl.when(day > day.min().over("customer_id")).then(day))
         .group_by("customer_id")
-        .agg(first=d.min(), second=pl.col("later").min())
-        .filter(pl.col("first") <= cutoff)
-        .group_by(period=_month("first"))
-        .agg(n=pl.len(), successes=((pl.col("second") - pl.col("first")).dt.total_days() <= 90).sum())
+        .agg(first=day.min(), second=pl.col("later").min())
+        .filter(pl.col("first") <= pl.lit(cutoff).cast(pl.Int32))
+        .group_by(period=pl.col("first").cast(pl.Date).dt.month_start())
+        .agg(n=pl.len(), successes=(pl.col("second") - pl.col("first") <= 90).sum())
         .with_columns(value=pl.col("successes") / pl.col("n"))
         .collect()
     )
 
 
 def hand_revenue(gross: bool) -> Callable[[Tables], pl.DataFrame]:
+    """The starting cohort from the first month's rows; only its customers' rows are summed further."""
+
     def run(t: Tables) -> pl.DataFrame:
-        rev = t["revenue"].lazy().group_by("customer_id", "month").agg(pl.col("revenue").sum())
+        raw = t["revenue"].lazy()
         m0 = t["revenue"].get_column("month").min()
-        start = rev.filter((pl.col("month") == m0) & (pl.col("revenue") > 0)).select("customer_id", start="revenue")
-        kept = pl.min_horizontal("revenue", "start") if gross else pl.col("revenue")
-        per_month = rev.join(start, on="customer_id").group_by("month").agg(kept=kept.sum())
-        months = rev.select("month").unique()
+        start = (
+            raw.filter(pl.col("month") == m0)
+            .group_by("customer_id")
+            .agg(start=pl.col("revenue").sum())
+            .filter(pl.col("start") > 0)
+        )
+        cohort = raw.join(start, on="customer_id")
+        if gross:
+            per_customer = cohort.group_by("customer_id", "month").agg(pl.col("revenue").sum(), pl.col("start").first())
+            per_month = per_customer.group_by("month").agg(kept=pl.min_horizontal("revenue", "start").sum())
+        else:
+            per_month = cohort.group_by("month").agg(kept=pl.col("revenue").sum())
         totals = start.select(n=pl.len(), start_revenue=pl.col("start").sum())
         return (
-            months.join(per_month, on="month", how="left")
+            raw.select("month")
+            .unique()
+            .join(per_month, on="month", how="left")
             .select(period="month", revenue=pl.col("kept").fill_null(0.0))
             .join(totals, how="cross")
             .with_columns(value=pl.col("revenue") / pl.col("start_revenue"))
@@ -411,7 +435,10 @@ def hand_theme_impact(t: Tables) -> pl.DataFrame:
     wide = comments.group_by("period").agg(aggs).collect()
     cols = ("n", "promoters", "detractors", "n_without", "promoters_without", "detractors_without")
     long = pl.concat([wide.select("period", theme=pl.lit(th.id), **{c: f"{th.id}.{c}" for c in cols}) for th in themes])
-    nps = lambda n, p, d: pl.when(pl.col(n) > 0).then(100 * (pl.col(p) - pl.col(d)) / pl.col(n))  # noqa: E731
+    # Counts are UInt32: cast before subtracting, or promoters - detractors wraps around below 0.
+    nps = lambda n, p, d: pl.when(pl.col(n) > 0).then(  # noqa: E731
+        100 * (pl.col(p).cast(pl.Int64) - pl.col(d).cast(pl.Int64)) / pl.col(n)
+    )
     return long.with_columns(
         value=nps("n", "promoters", "detractors"),
         nps_without=nps("n_without", "promoters_without", "detractors_without"),

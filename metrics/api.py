@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
+from functools import partial
 from typing import Any
 
 import narwhals as nw
@@ -11,6 +12,7 @@ import polars as pl
 
 from metrics.errors import MetricError, MissingData, UnknownMetric
 from metrics.intervals import add_interval
+from metrics.periods import bucket
 from metrics.registry import registry
 from metrics.spec import GRAINS, MetricSpec, Query
 
@@ -78,6 +80,12 @@ def _as_of(s: MetricSpec, frames: Mapping[str, nw.LazyFrame]) -> date | None:
     return value.date() if hasattr(value, "date") and callable(value.date) else value
 
 
+def _from_bucket_of(out: pl.DataFrame, column: str, start: date, grain: str) -> pl.DataFrame:
+    """Rows whose bucket is the one holding `start` or later (history metrics report whole buckets)."""
+    first = nw.from_native(pl.DataFrame({"d": [start]})).select(bucket("d", grain)).item()
+    return out.filter(pl.col(column) >= first)
+
+
 def compute(
     name: str,
     tables: Mapping[str, Any],
@@ -106,9 +114,12 @@ def compute(
     resolved = {o: options.get(o, allowed[0]) for o, allowed in s.options.items()}
     frames = {t: _lazy(tables[t]) for t in (*s.tables, *s.optional_tables) if t in tables}
     _check_inputs(s, frames, by)
-    query = Query(grain=grain, by=tuple(by), start=start, end=end, as_of=_as_of(s, frames), options=resolved)
-    result = s.fn(_filtered(s, frames, start, end, where or {}), query)
+    last_date = partial(_as_of, s, frames)
+    query = Query(grain=grain, by=tuple(by), start=start, end=end, options=resolved, last_date=last_date)
+    result = s.fn(_filtered(s, frames, None if s.history else start, end, where or {}), query)
     out = result.collect().to_polars() if hasattr(result, "collect") else result
+    if s.history and start is not None and grain != "all":
+        out = _from_bucket_of(out, "cohort" if s.kind == "cohort" else "period", start, grain)
     out = out.with_columns(pl.col(c).cast(pl.Int64) for c in COUNT_COLUMNS if c in out.columns)
     if s.kind == "series":
         out = add_interval(out, s.interval)

@@ -66,6 +66,8 @@ def days_since_epoch(column: str, backend: Backend = None) -> nw.Expr:
     """Whole days from 1970-01-01 to Date `column`; pass the frame's `backend` (see days_between)."""
     if _spark_like(backend):
         return epoch_day(column)
+    if backend is not None and backend.is_polars():
+        return nw.col(column).cast(nw.Int32())  # a Polars Date is stored as these day numbers: free
     # Cast to Datetime first: on DuckDB date - date is an integer, not a duration.
     return (nw.col(column).cast(nw.Datetime("us")) - nw.lit(_EPOCH)).dt.total_seconds() // 86400
 

@@ -29,13 +29,6 @@ RFM_RULES: tuple[tuple[str, str], ...] = (
 )
 
 
-def reference_date(q: Query) -> date | None:
-    """The day recency and 'observable' are measured against: the window's end, at most the data's last day."""
-    if q.end is not None and q.as_of is not None:
-        return min(q.end, q.as_of)
-    return q.end or q.as_of
-
-
 def _no_by(name: str, q: Query) -> None:
     if q.by:
         raise MetricError(f"{name} is one row per customer or segment and takes no breakdown (by)")
@@ -49,7 +42,7 @@ def _quintile(col: str, descending: bool = False) -> nw.Expr:
 
 def _rfm(frames: Mapping[str, nw.LazyFrame], q: Query) -> nw.LazyFrame:
     _no_by("segments.rfm", q)
-    ref = reference_date(q)
+    ref = q.seen_until
     ref_day = nw.lit(_days(ref)) if ref is not None else nw.col("last_day").max()
     r, f, m, orders = nw.col("r_score"), nw.col("f_score"), nw.col("m_score"), nw.col("frequency")
     segment = (
@@ -129,27 +122,34 @@ def customer_segments(frames: Mapping[str, nw.LazyFrame]) -> nw.LazyFrame:
 def _summary(frames: Mapping[str, nw.LazyFrame], q: Query) -> nw.LazyFrame:
     _no_by("segments.summary", q)
     orders = frames["orders"]
-    ref = reference_date(q)
+    ref = q.seen_until
     ref_date = nw.lit(ref) if ref is not None else nw.col("last").max()
     has_amount = "amount" in orders.collect_schema().names()
     amount = nw.col("amount").fill_null(0) if has_amount else nw.lit(None, dtype=nw.Float64())
-    d = nw.col("order_date")
-    # Per customer: first order day and the next later one; the 3-month test then runs on one row per
-    # customer (a calendar-month offset on every order row was most of this metric's time).
+    day = nw.col("day")
+    # Per customer: first order day and the next later one, on day numbers (integer windows run about 2x
+    # faster than date ones on Polars); the 3-month test then runs on one row per customer (a calendar-month
+    # offset on every order row was most of this metric's time).
     horizon = nw.col("first").dt.offset_by(f"{RETENTION_MONTHS}mo").cast(nw.Date())
-    eligible = horizon <= ref_date
+    eligible = nw.col("horizon") <= ref_date
     per_customer = (
-        orders.with_columns(amount=amount.cast(nw.Float64()), later=nw.when(d > d.min().over("customer_id")).then(d))
+        orders.with_columns(amount=amount.cast(nw.Float64()), day=days_since_epoch("order_date", orders.implementation))
+        .with_columns(later=nw.when(day > day.min().over("customer_id")).then(day))
         .group_by("customer_id")
         .agg(
             revenue=nw.col("amount").sum() if has_amount else nw.col("amount").max(),
-            first=d.min(),
-            last=d.max(),
-            next=nw.col("later").min(),
+            first=nw.col("order_date").min(),
+            last=nw.col("order_date").max(),
+            next_day=nw.col("later").min(),
         )
+        .with_columns(horizon=horizon)
+        .with_columns(horizon_day=days_since_epoch("horizon", orders.implementation))
         .with_columns(
             eligible=nw.when(eligible).then(1).otherwise(0).cast(nw.Int64()),
-            retained=nw.when(eligible & (nw.col("next") <= horizon)).then(1).otherwise(0).cast(nw.Int64()),
+            retained=nw.when(eligible & (nw.col("next_day") <= nw.col("horizon_day")))
+            .then(1)
+            .otherwise(0)
+            .cast(nw.Int64()),
         )
         .select("customer_id", "revenue", "eligible", "retained")
         .join(customer_segments(frames), on="customer_id", how="left")

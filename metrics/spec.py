@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Literal
 
 import narwhals as nw
@@ -24,6 +25,10 @@ Interval = Literal["wilson", "nps", "t", "median", "none"]
 Kind = Literal["series", "cohort", "table"]
 
 
+def _unknown() -> date | None:
+    return None
+
+
 @dataclass(frozen=True)
 class Query:
     """What a metric function is asked for; frames arrive already filtered by where/start/end."""
@@ -32,8 +37,22 @@ class Query:
     by: tuple[str, ...] = ()
     start: date | None = None
     end: date | None = None
-    as_of: date | None = None  # the data's last date (before filtering), for "not yet due" logic
     options: Mapping[str, str] = field(default_factory=dict)
+    # Finds the data's last date (before filtering); asked only by metrics that read as_of, since it
+    # costs a scan of the time column.
+    last_date: Callable[[], date | None] = field(default=_unknown, repr=False, compare=False)
+
+    @cached_property
+    def as_of(self) -> date | None:
+        """The data's last date in the time column, for "not yet due" logic (None for no data)."""
+        return self.last_date()
+
+    @property
+    def seen_until(self) -> date | None:
+        """The last day whose rows the metric sees: the window's end, at most the data's last date."""
+        if self.end is not None and self.as_of is not None:
+            return min(self.end, self.as_of)
+        return self.end or self.as_of
 
 
 MetricFn = Callable[[Mapping[str, nw.LazyFrame], Query], nw.LazyFrame]
@@ -59,6 +78,10 @@ class MetricSpec:
     extras: tuple[str, ...] = ()  # extra output columns beyond the series columns
     default_grain: Grain = "month"
     options: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # option -> allowed values, first = default
+    # True: the metric must see rows before `start` (was this customer new?). compute() then filters the time
+    # table by `end` only, the function applies `start` where its rule needs it, and compute() keeps only the
+    # buckets from the one holding `start` (the `cohort` column for cohort metrics, else `period`).
+    history: bool = False
 
     @property
     def area(self) -> str:

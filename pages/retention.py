@@ -41,7 +41,8 @@ elif cohort.height:
                     if mode == "on_or_after"
                     else []
                 ),
-                "The first cohort also holds customers who ordered before the window (earlier history is not seen).",
+                "A cohort is the customers whose first order ever falls in that period: orders before the window"
+                " count as history, so customers who bought earlier are never counted as new.",
             ],
         ),
         cells,
@@ -79,7 +80,10 @@ with left:
     page.metric_trend("retention-churn-trend", CHURN, f)
 with right:
     page.metric_trend(
-        "retention-repeat-trend", REPEAT, f, ("Early periods understate it: orders before the window are not seen",)
+        "retention-repeat-trend",
+        REPEAT,
+        f,
+        ("Returning = bought in an earlier period, before the window too",),
     )
 
 revenue, reason = data.revenue_pair(f)

@@ -190,3 +190,45 @@ def test_revenue_invariants(rows, seed):
     assert (grr["value"] <= nrr["value"] + 1e-9).all()
     if grr.height:
         assert grr["value"][0] == pytest.approx(1.0) and nrr["value"][0] == pytest.approx(1.0)
+
+
+def test_orders_before_start_are_history():
+    """start picks the first bucket shown; who is new or returning is judged on every order up to end."""
+    mar, apr = D(2024, 3, 1), D(2024, 4, 1)
+    repeat = compute("retention.repeat_purchase_rate", HAND, start=mar)
+    # March: B, C, D buy; B (Jan) and C (Feb) bought before the window, so they are returning.
+    assert repeat.select("period", "n", "successes").rows() == [(mar, 3, 2), (apr, 1, 1)]
+    churn = compute("retention.churn", HAND, start=mar)
+    # March's churn is measured against February's customers {A, C}, which lie before the window.
+    assert churn.select("period", "n", "successes").rows() == [(mar, 2, 1), (apr, 3, 3)]
+    cohorts = compute("retention.cohort", HAND, start=mar)
+    # Only D is new in March: B and C ordered before it and belong to earlier cohorts.
+    assert cohorts.select("cohort", "period", "cohort_size", "active").rows() == [(mar, 0, 1, 1), (mar, 1, 1, 0)]
+
+
+def test_end_caps_what_is_seen_and_what_is_complete():
+    feb, mar = D(2024, 2, 1), D(2024, 3, 1)
+    cohorts = compute("retention.cohort", HAND, start=feb, end=D(2024, 3, 20))
+    # March is cut at the 20th by `end`, so its cells are not complete although the data runs to 29 April.
+    assert cohorts.select("cohort", "period", "cohort_size", "active", "complete").rows() == [
+        (feb, 0, 1, 1, True),
+        (feb, 1, 1, 1, False),
+        (mar, 0, 1, 1, False),
+    ]
+    churn = compute("retention.churn", HAND, start=feb, end=D(2024, 3, 31))
+    assert churn.select("period", "n", "successes").rows() == [(feb, 2, 1), (mar, 2, 1)]
+
+
+HISTORY_METRICS = ("retention.repeat_purchase_rate", "retention.churn", "retention.cohort")
+
+
+@settings(max_examples=30, deadline=None)
+@given(rows=order_rows, start=st.dates(D(2024, 1, 1), D(2024, 8, 31)), grain=st.sampled_from(["week", "month"]))
+def test_start_only_chooses_the_buckets_shown(rows, start, grain):
+    """For metrics that see history, a later start drops earlier buckets and changes no number in the rest."""
+    tables = _orders(rows)
+    first_bucket = compute("retention.repeat_purchase_rate", _orders([("x", start)]), grain=grain)["period"][0]
+    for name in HISTORY_METRICS:
+        column = "cohort" if name == "retention.cohort" else "period"
+        whole = compute(name, tables, grain=grain).filter(pl.col(column) >= first_bucket)
+        assert_frame_equal(compute(name, tables, grain=grain, start=start), whole)

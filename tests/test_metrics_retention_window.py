@@ -88,3 +88,21 @@ def test_rate_in_unit_interval_contains_value_and_ignores_row_order(seed: int) -
     assert out.filter((out["ci_low"] > out["value"]) | (out["ci_high"] < out["value"])).is_empty()
     again = metrics.compute(NAME, shapes.shuffled({"orders": orders}, seed))
     assert_matches(again, out, ["period"], ["n", "successes", "value"])
+
+
+def test_customers_who_ordered_before_start_are_not_new() -> None:
+    # x ordered in January and again on 1 February; y first ordered on 10 February.
+    orders = shapes.frame(
+        "orders",
+        [
+            {"order_id": "1", "customer_id": "x", "order_date": D(2024, 1, 1)},
+            {"order_id": "2", "customer_id": "x", "order_date": D(2024, 2, 1)},
+            {"order_id": "3", "customer_id": "y", "order_date": D(2024, 2, 10)},
+            {"order_id": "4", "customer_id": "z", "order_date": D(2024, 12, 31)},
+        ],
+    )
+    out = metrics.compute(NAME, {"orders": orders}, grain="all", start=D(2024, 1, 15))
+    # Only y is new after 15 January; x's 1 February order is a return, not a first order.
+    assert out.select("n", "successes").row(0) == (1, 0)
+    # end caps the 90-day test: by 30 April, y's 90 days (to 10 May) are not over.
+    assert metrics.compute(NAME, {"orders": orders}, grain="all", start=D(2024, 1, 15), end=D(2024, 4, 30)).is_empty()

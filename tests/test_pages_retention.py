@@ -143,16 +143,6 @@ def test_cohort_sizes_flag_a_cohort_still_joining() -> None:
     assert sizes["status"].to_list() == [rt.COMPLETE, rt.OPEN]
 
 
-def test_window_end_inside_a_bucket_opens_its_cells() -> None:
-    # End 15 Feb: January's period 1 (February) has not ended, period 0 (January) has.
-    out = rt.close_at_window_end(_cohort_frame(), date(2026, 2, 15), "month")
-    jan = out.filter(pl.col("cohort") == date(2026, 1, 1))["complete"].to_list()
-    assert jan == [True, False, False]
-    quarter = pl.DataFrame({"cohort": [date(2026, 1, 1)] * 2, "period": [0, 1], "complete": [True, True]})
-    assert rt.close_at_window_end(quarter, date(2026, 6, 30), "quarter")["complete"].to_list() == [True, True]
-    assert rt.close_at_window_end(quarter, date(2026, 6, 29), "quarter")["complete"].to_list() == [True, False]
-
-
 # ---------------------------------------------------------------- takeaway
 
 

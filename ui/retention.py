@@ -188,26 +188,9 @@ def takeaway_text(
 # ---------------------------------------------------------------- cached fetches
 
 
-_STEP = {"week": ("d", 7), "month": ("mo", 1), "quarter": ("mo", 3), "year": ("mo", 12)}
-
-
-def close_at_window_end(cohort: pl.DataFrame, end: date, grain: str) -> pl.DataFrame:
-    """Also count a cell as open when its bucket runs past the window's end date.
-
-    The metric judges completeness against the data's last date; with an earlier end date the
-    window's last bucket holds only part of its days and would read as a false drop.
-    """
-    unit, size = _STEP[grain]
-    bucket_end = pl.col("cohort").dt.offset_by(pl.format("{}" + unit, (pl.col("period") + 1) * size))
-    return cohort.with_columns(complete=pl.col("complete") & (bucket_end.dt.offset_by("-1d") <= end))
-
-
 def cohorts(filters: Filters, mode: str, by: tuple[str, ...] = ()) -> tuple[pl.DataFrame | None, str | None]:
     """The cohort matrix at the page grain (cached by ui.query), or why it cannot be computed."""
-    frame, error = query.metric_or_error(COHORT, filters, by=by, mode=mode)
-    if frame is None or frame.is_empty():
-        return frame, error
-    return close_at_window_end(frame, filters.end, filters.grain), None
+    return query.metric_or_error(COHORT, filters, by=by, mode=mode)
 
 
 def takeaway(filters: Filters, mode: str) -> str:
