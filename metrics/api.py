@@ -11,7 +11,7 @@ import narwhals as nw
 import polars as pl
 
 from metrics.errors import MetricError, MissingData, UnknownMetric
-from metrics.intervals import add_interval
+from metrics.intervals import interval_columns
 from metrics.periods import bucket
 from metrics.registry import registry
 from metrics.spec import GRAINS, MetricSpec, Query
@@ -120,11 +120,15 @@ def compute(
     out = result.collect().to_polars() if hasattr(result, "collect") else result
     if s.history and start is not None and grain != "all":
         out = _from_bucket_of(out, "cohort" if s.kind == "cohort" else "period", start, grain)
-    out = out.with_columns(pl.col(c).cast(pl.Int64) for c in COUNT_COLUMNS if c in out.columns)
-    if s.kind == "series":
-        out = add_interval(out, s.interval)
-        extras = [c for c in s.extras if c in out.columns]
-        out = out.select("period", *by, *s.keys, "n", "value", "ci_low", "ci_high", *extras)
-        out = out.with_columns(pl.col("period").cast(pl.Date), pl.col("value", "ci_low", "ci_high").cast(pl.Float64))
-        return out.sort("period", *by, *s.keys, nulls_last=True)
-    return out
+    # The finishing steps run as one lazy Polars query on the small result: one collect, not one per step.
+    finished = out.lazy().with_columns(pl.col(c).cast(pl.Int64) for c in COUNT_COLUMNS if c in out.columns)
+    if s.kind != "series":
+        return finished.collect()
+    extras = [c for c in s.extras if c in out.columns]
+    return (
+        finished.with_columns(interval_columns(s.interval, out.columns))
+        .select("period", *by, *s.keys, "n", "value", "ci_low", "ci_high", *extras)
+        .with_columns(pl.col("period").cast(pl.Date), pl.col("value", "ci_low", "ci_high").cast(pl.Float64))
+        .sort("period", *by, *s.keys, nulls_last=True)
+        .collect()
+    )

@@ -89,10 +89,14 @@ def _guard(expr: pl.Expr, n: str, ok: pl.Expr | None = None) -> pl.Expr:
 INTERVALS = {"wilson": wilson, "nps": nps_adjusted_wald, "t": t_mean, "median": median_normal}
 
 
-def add_interval(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
-    if kind == "none":  # keep bounds the function gave; metrics without one get null bounds
-        return frame.with_columns(
-            pl.lit(None, pl.Float64).alias(c) for c in ("ci_low", "ci_high") if c not in frame.columns
-        )
+def interval_columns(kind: str, columns: list[str]) -> list[pl.Expr]:
+    """ci_low and ci_high for a frame with `columns`; for "none", keep bounds the function gave and give
+    null bounds to metrics without one."""
+    if kind == "none":
+        return [pl.lit(None, pl.Float64).alias(c) for c in ("ci_low", "ci_high") if c not in columns]
     low, high = INTERVALS[kind]()
-    return frame.with_columns(ci_low=low, ci_high=high)
+    return [low.alias("ci_low"), high.alias("ci_high")]
+
+
+def add_interval(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
+    return frame.with_columns(interval_columns(kind, frame.columns))
