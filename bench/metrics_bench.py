@@ -1,6 +1,6 @@
 """Every metric vs the fastest hand-written Polars query for the same numbers, and vs the DuckDB SQL reference.
 
-Run: .venv/bin/python -m bench.metrics_bench [--orders 10000000] [--repeat 3] [--only cohort,nps]
+Run: .venv/bin/python -m bench.metrics_bench [--orders 10000000] [--repeat 3] [--only cohort,nps] [--metric-only]
 
 The sample data (connectors.sample.generate: answers, reviews, notes and revenue in proportion to the
 orders) is generated in a child process and handed over as Parquet, so the generator's own peak does
@@ -11,7 +11,9 @@ not count here. Each metric then runs three ways in this process, best of --repe
 The three results are checked to agree (matched on their keys, floats within 1e-6).
 Memory: `peak RSS +` is the highest resident set sampled every 2 ms while the metric ran (best run's
 sampler, all runs), minus the RSS just before it: what that metric adds on top of the loaded tables.
-The last line prints the whole process's peak (getrusage ru_maxrss), tables included.
+`metric peak GB` is the highest resident set sampled while that metric ran, tables included (the 4 GB target);
+the last lines print the highest of those and the whole process's peak (getrusage ru_maxrss), which also
+holds the DuckDB references' memory. --metric-only skips the hand Polars and DuckDB runs.
 """
 
 from __future__ import annotations
@@ -522,16 +524,24 @@ CASES: dict[str, Case] = {
 }
 
 
-def _best(fn: Callable[[], pl.DataFrame], repeat: int) -> tuple[float, int, pl.DataFrame]:
-    best, added, out = float("inf"), 0, None
+@dataclass(frozen=True)
+class Timed:
+    seconds: float  # best of the runs
+    added: int  # highest RSS above the RSS just before a run, bytes
+    peak: int  # highest RSS seen during any run, tables included, bytes
+    out: pl.DataFrame
+
+
+def _best(fn: Callable[[], pl.DataFrame], repeat: int) -> Timed:
+    best, added, peak, out = float("inf"), 0, 0, None
     for _ in range(repeat):
         gc.collect()
         with PeakRss() as mem:
             start = time.perf_counter()
             out = fn()
             best = min(best, time.perf_counter() - start)
-        added = max(added, mem.added)
-    return best, added, out
+        added, peak = max(added, mem.added), max(peak, mem.peak)
+    return Timed(best, added, peak, out)
 
 
 def _agrees(metric: pl.DataFrame, other: pl.DataFrame, case: Case) -> str:
@@ -565,6 +575,11 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=10_000_000, help="sample orders (default 10,000,000)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per variant; the best time counts")
     parser.add_argument("--only", default="", help="comma-separated substrings of metric names to run")
+    parser.add_argument(
+        "--metric-only",
+        action="store_true",
+        help="run the metrics alone (no hand Polars, no DuckDB): the last line is then the metrics' own peak",
+    )
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # rows appear as they are measured, even into a file
     start = time.perf_counter()
@@ -574,17 +589,27 @@ def main() -> None:
     print(f"polars {pl.__version__}, duckdb {duckdb.__version__}, {os.cpu_count()} CPUs, best of {args.repeat}")
     wanted = [s for s in args.only.split(",") if s]
     header = f"{'metric':32} {'metric s':>9} {'polars s':>9} {'duckdb s':>9} {'/polars':>8} {'/duckdb':>8}"
-    print(header + f" {'peak RSS + (MB) m/p/d':>22}  agree (polars, duckdb)")
+    print(header + f" {'peak RSS + (MB) m/p/d':>22} {'metric peak GB':>15}  agree (polars, duckdb)")
+    metric_peak = 0
     for name, case in CASES.items():
         if wanted and not any(w in name for w in wanted):
             continue
-        m_s, m_mem, got = _best(lambda name=name: compute(name, tables), args.repeat)
-        p_s, p_mem, hand = _best(lambda case=case: case.hand(tables), args.repeat)
-        d_s, d_mem, duck = _best(lambda name=name: _duck(name, tables), args.repeat)
-        mem = f"{m_mem / 2**20:.0f}/{p_mem / 2**20:.0f}/{d_mem / 2**20:.0f}"
-        agree = f"{_agrees(got, hand, case)}, {_agrees(got, duck, case)}"
-        print(f"{name:32} {m_s:9.3f} {p_s:9.3f} {d_s:9.3f} {m_s / p_s:8.2f} {m_s / d_s:8.2f} {mem:>22}  {agree}")
+        m = _best(lambda name=name: compute(name, tables), args.repeat)
+        metric_peak = max(metric_peak, m.peak)
+        if args.metric_only:
+            print(f"{name:32} {m.seconds:9.3f} {m.added / 2**20:>52.0f} {m.peak / 2**30:15.2f}")
+            continue
+        p = _best(lambda case=case: case.hand(tables), args.repeat)
+        d = _best(lambda name=name: _duck(name, tables), args.repeat)
+        mem = f"{m.added / 2**20:.0f}/{p.added / 2**20:.0f}/{d.added / 2**20:.0f}"
+        agree = f"{_agrees(m.out, p.out, case)}, {_agrees(m.out, d.out, case)}"
+        ratios = f"{m.seconds / p.seconds:8.2f} {m.seconds / d.seconds:8.2f}"
+        print(
+            f"{name:32} {m.seconds:9.3f} {p.seconds:9.3f} {d.seconds:9.3f} {ratios} {mem:>22}"
+            f" {m.peak / 2**30:15.2f}  {agree}"
+        )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    print(f"highest resident set while a metric ran (tables included): {metric_peak / 2**30:.2f} GB")
     print(f"process peak RSS (ru_maxrss, tables loaded + every run): {peak:.2f} GB")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from functools import partial
 from typing import Any
@@ -35,9 +35,34 @@ def _lazy(frame: Any) -> nw.LazyFrame:
     return native.lazy() if isinstance(native, nw.DataFrame) else native
 
 
+CUSTOMER_TABLE = "customers"  # where a filter finds a customer's attributes for tables that lack them
+
+
+def filter_applies(table_columns: Collection[str], customer_columns: Collection[str], column: str) -> bool:
+    """Whether a `where` filter on `column` reaches a table: through its own column, or else through its
+    customer_id and the customers table's column of that name."""
+    return column in table_columns or ("customer_id" in table_columns and column in customer_columns)
+
+
+def filter_rows(frame: nw.LazyFrame, customers: nw.LazyFrame | None, where: Mapping[str, Sequence]) -> nw.LazyFrame:
+    """Keep the rows `where` selects: by the table's own column, or else, for a table without it (revenue has
+    no region, notes no segment), the rows of the customers whose customers-table column matches. So a
+    filtered view filters every metric the same way. An empty value list means no filter."""
+    cols = frame.collect_schema().names()
+    customer_cols = customers.collect_schema().names() if customers is not None else []
+    own = [nw.col(c).is_in(list(v)) for c, v in where.items() if v and c in cols]
+    out = frame.filter(*own) if own else frame
+    via = {c: v for c, v in where.items() if v and c not in cols and filter_applies(cols, customer_cols, c)}
+    if via and customers is not None and customers.implementation == frame.implementation:
+        matching = customers.filter(*(nw.col(c).is_in(list(v)) for c, v in via.items())).select("customer_id")
+        out = out.join(matching.unique(), on="customer_id", how="semi")
+    return out
+
+
 def _filtered(
     s: MetricSpec,
     frames: Mapping[str, nw.LazyFrame],
+    customers: nw.LazyFrame | None,
     start: date | None,
     end: date | None,
     where: Mapping[str, Sequence],
@@ -45,14 +70,13 @@ def _filtered(
     time_table, _, time_col = s.time_column.partition(".")
     out = {}
     for table, frame in frames.items():
-        cols = frame.collect_schema().names()
-        preds = [nw.col(c).is_in(list(v)) for c, v in where.items() if c in cols and v]
+        preds = []
         if table == time_table:
             if start is not None:
                 preds.append(nw.col(time_col) >= nw.lit(start))
             if end is not None:
                 preds.append(nw.col(time_col) <= nw.lit(end))
-        out[table] = frame.filter(*preds) if preds else frame
+        out[table] = filter_rows(frame.filter(*preds) if preds else frame, customers, where)
     return out
 
 
@@ -116,7 +140,8 @@ def compute(
     _check_inputs(s, frames, by)
     last_date = partial(_as_of, s, frames)
     query = Query(grain=grain, by=tuple(by), start=start, end=end, options=resolved, last_date=last_date)
-    result = s.fn(_filtered(s, frames, None if s.history else start, end, where or {}), query)
+    customers = _lazy(tables[CUSTOMER_TABLE]) if CUSTOMER_TABLE in tables else None
+    result = s.fn(_filtered(s, frames, customers, None if s.history else start, end, where or {}), query)
     out = result.collect().to_polars() if hasattr(result, "collect") else result
     if s.history and start is not None and grain != "all":
         out = _from_bucket_of(out, "cohort" if s.kind == "cohort" else "period", start, grain)

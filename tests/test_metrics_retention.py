@@ -232,3 +232,19 @@ def test_start_only_chooses_the_buckets_shown(rows, start, grain):
         column = "cohort" if name == "retention.cohort" else "period"
         whole = compute(name, tables, grain=grain).filter(pl.col(column) >= first_bucket)
         assert_frame_equal(compute(name, tables, grain=grain, start=start), whole)
+
+
+def test_filters_reach_revenue_through_the_customers_table():
+    """revenue has no region column: a region filter keeps the rows of that region's customers."""
+    customers = ms.frame(
+        "customers",
+        [{"customer_id": c, "region": r} for c, r in [("x", "West"), ("y", "East"), ("z", "West"), ("w", "East")]],
+    )
+    tables = {**REVENUE, "customers": customers}
+    for frames in (tables, ms.as_duckdb(tables)):
+        # West = x alone in the starting cohort: 100, then 120 (capped at 100 for GRR), then 50.
+        grr = compute("retention.grr", frames, where={"region": ["West"]})
+        nrr = compute("retention.nrr", frames, where={"region": ["West"]})
+        assert grr.select("n", "start_revenue").unique().rows() == [(1, 100.0)]
+        assert grr["value"].to_list() == pytest.approx([1.0, 1.0, 0.5])
+        assert nrr["value"].to_list() == pytest.approx([1.0, 1.2, 0.5])

@@ -211,7 +211,7 @@ def test_takeaway_shows_the_planted_region_drop() -> None:
     since = text.split("first ordered from ")[1].split(" on:")[0]
     assert since in ("Feb 2026", "Mar 2026", "Apr 2026"), since
     note = " ".join(c.value for c in at.caption)
-    assert "revenue table has no region column" in note, "GRR/NRR say the region filter cannot apply"
+    assert "does not apply" not in note, "the region filter reaches revenue through the customers table"
 
 
 def test_mode_and_grain_come_from_the_url() -> None:

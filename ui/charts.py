@@ -10,6 +10,7 @@ import altair as alt
 import polars as pl
 
 from ui.format import UNIT_AXIS_FORMAT
+from ui.period_axis import period_x
 
 alt.data_transformers.disable_max_rows()  # we only ever pass aggregated frames
 
@@ -35,7 +36,7 @@ def twin_trend(frame: pl.DataFrame, unit: str, title: str, subtitle: str = "") -
     color = lens_color(frame)
     axis = alt.Axis(format=UNIT_AXIS_FORMAT.get(unit, ".2f"))
     zoom = alt.Scale(zero=False)  # the gap between lenses is the story, not the distance from zero
-    base = alt.Chart(frame).encode(x=alt.X("period:T", title=None), color=color)
+    base = alt.Chart(frame).encode(x=period_x(frame), color=color)
     band = base.mark_area(opacity=0.18).encode(y=alt.Y("ci_low:Q", title=None, axis=axis, scale=zoom), y2="ci_high:Q")
     line = base.mark_line(point=True).encode(
         y=alt.Y("value:Q", axis=axis, scale=zoom),
@@ -77,7 +78,7 @@ def small_multiples(frame: pl.DataFrame, facet: str, unit: str, title: str, colu
     color = lens_color(frame)
     axis = alt.Axis(format=UNIT_AXIS_FORMAT.get(unit, ".2f"))
     zoom = alt.Scale(zero=False)  # the gap between lenses is the story, not the distance from zero
-    base = alt.Chart().encode(x=alt.X("period:T", title=None), color=color)
+    base = alt.Chart().encode(x=period_x(frame), color=color)
     layers = alt.layer(
         base.mark_area(opacity=0.18).encode(y=alt.Y("ci_low:Q", title=None, axis=axis, scale=zoom), y2="ci_high:Q"),
         base.mark_line().encode(
@@ -99,7 +100,7 @@ def lead_time_lines(frame: pl.DataFrame, title: str, subtitle: str = "") -> alt.
         alt.Chart(frame)
         .mark_line(point=True)
         .encode(
-            x=alt.X("period:T", title=None),
+            x=period_x(frame),
             y=alt.Y("days:Q", title="Days"),
             color=lens_color(frame),
             strokeDash=alt.StrokeDash("stat:N", title=None, legend=alt.Legend(orient="top")),
@@ -177,7 +178,7 @@ def keyed_lines(frame: pl.DataFrame, keys: tuple[str, ...], unit: str, title: st
         alt.Chart(labelled.sort("period", "series"))
         .mark_line(point=True)
         .encode(
-            x=alt.X("period:T", title=None),
+            x=period_x(frame),
             y=alt.Y("value:Q", title=None, axis=alt.Axis(format=fmt)),
             color=alt.Color("series:N", title=" · ".join(keys), legend=alt.Legend(orient="right")),
             tooltip=["period:T", "series:N", alt.Tooltip("value:Q", format=fmt), alt.Tooltip("n:Q", format=",")],

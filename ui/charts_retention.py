@@ -6,6 +6,7 @@ import altair as alt
 import polars as pl
 
 from ui.charts import CUSTOMER_COLOR, INTERNAL_COLOR
+from ui.period_axis import period_x
 from ui.retention import COMPLETE, OPEN
 
 MAX_LABELLED_COHORTS = 30  # beyond this (weekly cohorts) cell labels overlap: values stay in the tooltip
@@ -126,7 +127,7 @@ def curves(cohorts: pl.DataFrame, mean: pl.DataFrame, title: str, subtitle: str)
 
 def revenue_lines(frame: pl.DataFrame, title: str, subtitle: str) -> alt.LayerChart:
     """GRR and NRR as lines against the 100 % mark; they have no interval, so no band is drawn."""
-    base = alt.Chart(frame).encode(x=alt.X("period:T", title=None))
+    base = alt.Chart(frame).encode(x=period_x(frame))
     lines = base.mark_line(point=True).encode(
         y=alt.Y("value:Q", title="Share of starting revenue", axis=alt.Axis(format=".0%")),
         color=alt.Color(

@@ -11,6 +11,7 @@ import polars as pl
 
 from ui.charts import CUSTOMER_COLOR
 from ui.format import UNIT_AXIS_FORMAT
+from ui.period_axis import period_x
 
 LOW_N_COLOR = "#b8bfc7"
 TRUST_LABELS = ("enough data", "below min n: too few to trust")
@@ -71,7 +72,7 @@ def band_trend(
 ) -> alt.LayerChart:
     """Line with its 95 % band; `frame`: period, n, value, ci_low, ci_high (null bounds draw no band)."""
     data = with_trust(frame, min_n)
-    base = alt.Chart(data).encode(x=alt.X("period:T", title=None))
+    base = alt.Chart(data).encode(x=period_x(data))
     chart = alt.layer(*_layers(base, unit, reference, _tooltip(unit)))
     return chart.properties(title=alt.Title(title, subtitle=subtitle, anchor="start"), height=300)
 
@@ -101,7 +102,7 @@ def group_trends(
 ) -> alt.FacetChart:
     """Small multiples of band_trend, one per `group` value, on shared axes."""
     data = group_label(with_trust(frame, min_n), group, min_n)
-    base = alt.Chart().encode(x=alt.X("period:T", title=None))
+    base = alt.Chart().encode(x=period_x(data))
     tooltip = _tooltip(unit, [alt.Tooltip(f"{group}:N", title=group.capitalize())])
     layers = alt.layer(*_layers(base, unit, reference, tooltip), data=data)
     return (

@@ -7,6 +7,7 @@ import polars as pl
 
 import metrics
 from ui.charts import CUSTOMER_COLOR, INTERNAL_COLOR
+from ui.period_axis import period_x
 
 CHANNEL_COLORS = {"surveys": "#4c78a8", "reviews": "#f58518", "notes": "#54a24b"}
 GROUP_COLORS = {"promoters": "#2e8b57", "passives": "#a0a0a0", "detractors": "#e4572e"}
@@ -30,7 +31,7 @@ def themes_over_time(frame: pl.DataFrame, title: str, subtitle: str = "") -> alt
     # symbolOpacity: otherwise the legend takes the faint band's opacity.
     legend = alt.Legend(orient="top", symbolOpacity=1)
     color = alt.Color("channel:N", title="Source", scale=_scale(CHANNEL_COLORS), legend=legend)
-    base = alt.Chart().encode(x=alt.X("period:T", title=None), color=color)
+    base = alt.Chart().encode(x=period_x(frame), color=color)
     layers = alt.layer(
         base.mark_area(opacity=0.15).encode(
             y=alt.Y("ci_low:Q", title=None, axis=alt.Axis(format=".0%")), y2="ci_high:Q"

@@ -13,6 +13,7 @@ import polars as pl
 import streamlit as st
 
 import metrics
+from metrics.api import CUSTOMER_TABLE, filter_applies
 from metrics.intervals import add_interval
 from ui import data, query
 from ui.shifts import largest_shift
@@ -234,11 +235,14 @@ def mode_in_url() -> str:
 
 
 def revenue_filter_note(filters: Filters) -> str | None:
-    """GRR and NRR read the revenue table; a filter on a column it lacks cannot apply there."""
-    revenue = data.dataset().tables.get("revenue")
+    """GRR and NRR read the revenue table; a filter that reaches it neither through its own column nor
+    through the customers table cannot apply there."""
+    tables = data.dataset().tables
+    revenue = tables.get("revenue")
     if revenue is None:
         return None
-    ignored = [c for c, v in filters.where().items() if v and c not in revenue.columns]
+    customers = tables[CUSTOMER_TABLE].columns if CUSTOMER_TABLE in tables else []
+    ignored = [c for c, v in filters.where().items() if v and not filter_applies(revenue.columns, customers, c)]
     if not ignored:
         return None
     return (

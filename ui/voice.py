@@ -15,6 +15,7 @@ import narwhals as nw
 import polars as pl
 import streamlit as st
 
+from metrics.api import CUSTOMER_TABLE, filter_rows
 from metrics.errors import MissingData
 from metrics.intervals import wilson
 from metrics.segments import customer_segments
@@ -134,10 +135,10 @@ def complaints_vs_delivery(filters: Filters) -> pl.DataFrame:
 # --- Verbatims ---------------------------------------------------------------------------------------------
 
 
-def _where(frame: pl.DataFrame, where: dict[str, tuple[str, ...]]) -> pl.DataFrame:
-    # As metrics.compute does: a filter applies to the tables that have the column.
-    preds = [pl.col(c).is_in(list(v)) for c, v in where.items() if c in frame.columns and v]
-    return frame.filter(*preds) if preds else frame
+def _where(tables: dict[str, pl.DataFrame], table: str, where: dict[str, tuple[str, ...]]) -> nw.LazyFrame:
+    """The table's rows under the filters, exactly as metrics.compute selects them."""
+    customers = nw.from_native(tables[CUSTOMER_TABLE]).lazy() if CUSTOMER_TABLE in tables else None
+    return filter_rows(nw.from_native(tables[table]).lazy(), customers, where)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -145,7 +146,7 @@ def _all_texts(version: str, start: date, end: date, where: tuple[tuple[str, tup
     """Every text in the window and filters, with its day, channel, source, score, region, customer and segment."""
     del version  # cache key only
     tables = data.dataset().tables
-    frames = {t: nw.from_native(_where(tables[t], dict(where))).lazy() for t in TEXT_SOURCES if t in tables}
+    frames = {t: _where(tables, t, dict(where)) for t in TEXT_SOURCES if t in tables}
     if not frames:
         return pl.DataFrame()
     q = Query(grain="day", by=("customer_id", "region"), start=start, end=end)

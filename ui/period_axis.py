@@ -1,0 +1,36 @@
+"""The time axis of every trend: ticks on bucket starts, labelled at the bucket's own grain.
+
+Left alone, Vega-Lite picks "nice" ticks, so a window of two monthly points gets a tick per
+week labelled with days, and weekly buckets (Monday starts) get Sunday ticks. Here the ticks are
+the periods themselves (every k-th when there are many) and the label format follows the grain,
+read from the spacing of the periods, so a chart needs no extra argument.
+"""
+
+from __future__ import annotations
+
+import math
+
+import altair as alt
+import polars as pl
+
+MAX_TICKS = 8
+# (shortest gap in days between bucket starts, label format), first match wins
+_FORMATS = ((365, "%Y"), (89, "Q%q %Y"), (28, "%b %Y"), (0, "%d %b %Y"))
+
+
+def label_format(periods: pl.Series) -> str:
+    """d3 time format for bucket starts spaced like `periods` (one period: a month, the default grain)."""
+    gaps = periods.unique().sort().diff().drop_nulls().dt.total_days()
+    if gaps.len() == 0:
+        return "%b %Y"
+    return next(fmt for days, fmt in _FORMATS if gaps.min() >= days)
+
+
+def period_x(frame: pl.DataFrame, column: str = "period") -> alt.X:
+    """x encoding for `column` (bucket start dates): at most MAX_TICKS ticks, each on a bucket start."""
+    periods = frame.get_column(column).drop_nulls().unique().sort() if column in frame.columns else pl.Series([])
+    if periods.len() == 0:
+        return alt.X(f"{column}:T", title=None)
+    every = max(1, math.ceil(periods.len() / MAX_TICKS))
+    ticks = [d.isoformat() for d in periods.gather_every(every).to_list()]
+    return alt.X(f"{column}:T", title=None, axis=alt.Axis(values=ticks, format=label_format(periods)))
