@@ -588,8 +588,11 @@ def main() -> None:
     print(f"data: {rows} ({time.perf_counter() - start:.0f} s)")
     print(f"polars {pl.__version__}, duckdb {duckdb.__version__}, {os.cpu_count()} CPUs, best of {args.repeat}")
     wanted = [s for s in args.only.split(",") if s]
-    header = f"{'metric':32} {'metric s':>9} {'polars s':>9} {'duckdb s':>9} {'/polars':>8} {'/duckdb':>8}"
-    print(header + f" {'peak RSS + (MB) m/p/d':>22} {'metric peak GB':>15}  agree (polars, duckdb)")
+    if args.metric_only:
+        print(f"{'metric':32} {'metric s':>9} {'peak RSS + (MB)':>52} {'metric peak GB':>15}")
+    else:
+        header = f"{'metric':32} {'metric s':>9} {'polars s':>9} {'duckdb s':>9} {'/polars':>8} {'/duckdb':>8}"
+        print(header + f" {'peak RSS + (MB) m/p/d':>22} {'metric peak GB':>15}  agree (polars, duckdb)")
     metric_peak = 0
     for name, case in CASES.items():
         if wanted and not any(w in name for w in wanted):
