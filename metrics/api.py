@@ -104,7 +104,7 @@ def _as_of(s: MetricSpec, frames: Mapping[str, nw.LazyFrame]) -> date | None:
     return value.date() if hasattr(value, "date") and callable(value.date) else value
 
 
-def _from_bucket_of(out: pl.DataFrame, column: str, start: date, grain: str) -> pl.DataFrame:
+def _from_bucket_of(out: pl.LazyFrame, column: str, start: date, grain: str) -> pl.LazyFrame:
     """Rows whose bucket is the one holding `start` or later (history metrics report whole buckets)."""
     first = nw.from_native(pl.DataFrame({"d": [start]})).select(bucket("d", grain)).item()
     return out.filter(pl.col(column) >= first)
@@ -142,16 +142,19 @@ def compute(
     query = Query(grain=grain, by=tuple(by), start=start, end=end, options=resolved, last_date=last_date)
     customers = _lazy(tables[CUSTOMER_TABLE]) if CUSTOMER_TABLE in tables else None
     result = s.fn(_filtered(s, frames, customers, None if s.history else start, end, where or {}), query)
-    out = result.collect().to_polars() if hasattr(result, "collect") else result
+    # Polars results stay lazy, so the finishing steps below join the metric's own query: one collect.
+    # Other backends are collected here (their result is small) and finished in Polars.
+    polars = result.implementation.is_polars()
+    out = result.to_native().lazy() if polars else result.collect().to_polars().lazy()
+    columns = out.collect_schema().names()
     if s.history and start is not None and grain != "all":
         out = _from_bucket_of(out, "cohort" if s.kind == "cohort" else "period", start, grain)
-    # The finishing steps run as one lazy Polars query on the small result: one collect, not one per step.
-    finished = out.lazy().with_columns(pl.col(c).cast(pl.Int64) for c in COUNT_COLUMNS if c in out.columns)
+    out = out.with_columns(pl.col(c).cast(pl.Int64) for c in COUNT_COLUMNS if c in columns)
     if s.kind != "series":
-        return finished.collect()
-    extras = [c for c in s.extras if c in out.columns]
+        return out.collect()
+    extras = [c for c in s.extras if c in columns]
     return (
-        finished.with_columns(interval_columns(s.interval, out.columns))
+        out.with_columns(interval_columns(s.interval, columns))
         .select("period", *by, *s.keys, "n", "value", "ci_low", "ci_high", *extras)
         .with_columns(pl.col("period").cast(pl.Date), pl.col("value", "ci_low", "ci_high").cast(pl.Float64))
         .sort("period", *by, *s.keys, nulls_last=True)

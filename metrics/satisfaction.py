@@ -59,12 +59,13 @@ def _csat(frames: Mapping[str, nw.LazyFrame], q: Query) -> nw.LazyFrame:
 
 
 def _ces(frames: Mapping[str, nw.LazyFrame], q: Query) -> nw.LazyFrame:
-    score = nw.col("score").cast(nw.Float64)
+    # Aggregates straight off the integer score (mean and std return floats): no cast column per answer.
+    score = nw.col("score")
     return (
         _answers(frames, q, "ces")
-        .with_columns(easy=(nw.col("score") >= 5).cast(nw.Float64))
         .group_by("period", *q.by)
-        .agg(n=nw.len(), value=score.mean(), sd=score.std(ddof=1), share_easy=nw.col("easy").mean())
+        .agg(n=nw.len(), value=score.mean(), sd=score.std(ddof=1), easy=(score >= 5).cast(nw.Int64).sum())
+        .with_columns(share_easy=nw.col("easy") / nw.col("n"))
     )
 
 
