@@ -48,6 +48,8 @@ def filter_rows(frame: nw.LazyFrame, customers: nw.LazyFrame | None, where: Mapp
     """Keep the rows `where` selects: by the table's own column, or else, for a table without it (revenue has
     no region, notes no segment), the rows of the customers whose customers-table column matches. So a
     filtered view filters every metric the same way. An empty value list means no filter."""
+    if not any(where.values()):  # the usual case: no schema lookups at all
+        return frame
     cols = frame.collect_schema().names()
     customer_cols = customers.collect_schema().names() if customers is not None else []
     own = [nw.col(c).is_in(list(v)) for c, v in where.items() if v and c in cols]

@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from connectors.sample import STORY
-from tests.apptest import run_page
+from tests.apptest import captions, run_page
 from tests.browser_harness import ROOT
 
 PAGES = [str(p.relative_to(ROOT)) for p in sorted((ROOT / "pages").glob("*.py"))]
@@ -76,3 +76,10 @@ def test_unknown_chart_id_shows_the_whole_page_with_a_notice() -> None:
     assert at.title, "the whole page is drawn"
     assert "chart" not in at.query_params
     assert any("does not have" in c.value for c in at.caption)
+
+
+def test_three_month_card_says_why_it_is_empty_in_a_short_recent_window():
+    at = run_page(None, {"start": "2026-08-01", "end": "2026-09-30"}, timeout=120)
+    text = captions(at)
+    assert "has had 90 days yet" in text, "a short recent window explains the empty 3-month card"
+    assert "No data in this view" not in text

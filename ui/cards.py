@@ -6,6 +6,7 @@ import polars as pl
 import streamlit as st
 
 import metrics
+from metrics.retention_window import WINDOW_DAYS
 from metrics.spec import MetricSpec
 from ui import format as fmt
 from ui import query
@@ -52,6 +53,13 @@ def _period_label(period, grain: str) -> str:
     return f"{period:%b %Y}"
 
 
+# Why a metric can be empty although the view has data: said instead of a bare "no data".
+EMPTY_HINTS = {
+    "retention.three_month": f"No customer who first ordered in this window has had {WINDOW_DAYS} days yet:"
+    " start the window earlier to see it.",
+}
+
+
 def _card_body(spec: MetricSpec, filters: Filters) -> None:
     frame, error = query.metric_or_error(spec.name, filters)
     if error:
@@ -59,7 +67,7 @@ def _card_body(spec: MetricSpec, filters: Filters) -> None:
         return
     current, previous = latest_two(frame)
     if current is None:
-        st.caption("No data in this view.")
+        st.caption(EMPTY_HINTS.get(spec.name, "No data in this view."))
         return
     label = _period_label(current["period"], filters.grain)
     notes = [f"n = {fmt.count(current['n'])}", fmt.interval(current["ci_low"], current["ci_high"], spec.unit)]

@@ -158,7 +158,7 @@ def next_period_by_group(
         alt.Chart(data)
         .mark_line(point=True)
         .encode(
-            x=alt.X("cohort:T", title="First order in", axis=alt.Axis(format="%b %Y")),
+            x=period_x(data, "cohort", title="First order in"),
             y=alt.Y("value:Q", title="Came back", axis=alt.Axis(format=".0%")),
             detail=f"{group}:N",
             color=alt.condition(alt.datum.highlight, alt.value(CUSTOMER_COLOR), alt.value(INTERNAL_COLOR)),

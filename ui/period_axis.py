@@ -26,11 +26,11 @@ def label_format(periods: pl.Series) -> str:
     return next(fmt for days, fmt in _FORMATS if gaps.min() >= days)
 
 
-def period_x(frame: pl.DataFrame, column: str = "period") -> alt.X:
+def period_x(frame: pl.DataFrame, column: str = "period", title: str | None = None) -> alt.X:
     """x encoding for `column` (bucket start dates): at most MAX_TICKS ticks, each on a bucket start."""
     periods = frame.get_column(column).drop_nulls().unique().sort() if column in frame.columns else pl.Series([])
     if periods.len() == 0:
-        return alt.X(f"{column}:T", title=None)
+        return alt.X(f"{column}:T", title=title)
     every = max(1, math.ceil(periods.len() / MAX_TICKS))
     ticks = [d.isoformat() for d in periods.gather_every(every).to_list()]
-    return alt.X(f"{column}:T", title=None, axis=alt.Axis(values=ticks, format=label_format(periods)))
+    return alt.X(f"{column}:T", title=title, axis=alt.Axis(values=ticks, format=label_format(periods)))
