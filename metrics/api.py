@@ -106,7 +106,7 @@ def _as_of(s: MetricSpec, frames: Mapping[str, nw.LazyFrame]) -> date | None:
     return value.date() if hasattr(value, "date") and callable(value.date) else value
 
 
-def _from_bucket_of(out: pl.LazyFrame, column: str, start: date, grain: str) -> pl.LazyFrame:
+def _from_bucket_of(out: pl.DataFrame, column: str, start: date, grain: str) -> pl.DataFrame:
     """Rows whose bucket is the one holding `start` or later (history metrics report whole buckets)."""
     first = nw.from_native(pl.DataFrame({"d": [start]})).select(bucket("d", grain)).item()
     return out.filter(pl.col(column) >= first)
@@ -144,21 +144,32 @@ def compute(
     query = Query(grain=grain, by=tuple(by), start=start, end=end, options=resolved, last_date=last_date)
     customers = _lazy(tables[CUSTOMER_TABLE]) if CUSTOMER_TABLE in tables else None
     result = s.fn(_filtered(s, frames, customers, None if s.history else start, end, where or {}), query)
-    # Polars results stay lazy, so the finishing steps below join the metric's own query: one collect.
-    # Other backends are collected here (their result is small) and finished in Polars.
-    polars = result.implementation.is_polars()
-    out = result.to_native().lazy() if polars else result.collect().to_polars().lazy()
-    columns = out.collect_schema().names()
+    # The metric's own query is collected once; the finishing steps (counts, interval, order) then run eagerly
+    # on its small result: planning them lazily costs more (~1 ms for the t interval) than running them.
+    out = result.collect().to_polars()
     if s.history and start is not None and grain != "all":
         out = _from_bucket_of(out, "cohort" if s.kind == "cohort" else "period", start, grain)
-    out = out.with_columns(pl.col(c).cast(pl.Int64) for c in COUNT_COLUMNS if c in columns)
     if s.kind != "series":
-        return out.collect()
+        return out.with_columns(pl.col(c).cast(pl.Int64) for c in COUNT_COLUMNS if c in out.columns)
+    return out.select(_series_columns(s, by, out.columns)).sort("period", *by, *s.keys, nulls_last=True)
+
+
+def _series_columns(s: MetricSpec, by: Sequence[str], columns: list[str]) -> list[pl.Expr]:
+    """The series output's columns in order and type, the interval included, as one select (each eager
+    step on a small frame costs more than its work)."""
+    given = {bound.meta.output_name(): bound for bound in interval_columns(s.interval, columns)}
+    bounds = [given.get(c, pl.col(c)).cast(pl.Float64).alias(c) for c in ("ci_low", "ci_high")]
     extras = [c for c in s.extras if c in columns]
-    return (
-        out.with_columns(interval_columns(s.interval, columns))
-        .select("period", *by, *s.keys, "n", "value", "ci_low", "ci_high", *extras)
-        .with_columns(pl.col("period").cast(pl.Date), pl.col("value", "ci_low", "ci_high").cast(pl.Float64))
-        .sort("period", *by, *s.keys, nulls_last=True)
-        .collect()
-    )
+
+    def typed(c: str) -> pl.Expr | str:
+        return pl.col(c).cast(pl.Int64) if c in COUNT_COLUMNS else c
+
+    return [
+        pl.col("period").cast(pl.Date),
+        *by,
+        *s.keys,
+        typed("n"),
+        pl.col("value").cast(pl.Float64),
+        *bounds,
+        *map(typed, extras),
+    ]

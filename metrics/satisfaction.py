@@ -28,33 +28,30 @@ def _answers(frames: Mapping[str, nw.LazyFrame], q: Query, survey: str) -> nw.La
 PROMOTER_MIN, DETRACTOR_MAX = 9, 6
 
 
-def _nps(frames: Mapping[str, nw.LazyFrame], q: Query) -> nw.LazyFrame:
-    score = nw.col("score")
+# Counts are sums of booleans inside the aggregation (no per-answer flag columns); they come back unsigned
+# on Polars, so they are cast on the few aggregated rows before any subtraction.
+def _counted(frame: nw.LazyFrame, q: Query, **flags: nw.Expr) -> nw.LazyFrame:
     return (
-        _answers(frames, q, "nps")
-        .with_columns(
-            promoter=(score >= PROMOTER_MIN).cast(nw.Int64),
-            passive=score.is_between(DETRACTOR_MAX + 1, PROMOTER_MIN - 1).cast(nw.Int64),
-            detractor=(score <= DETRACTOR_MAX).cast(nw.Int64),
-        )
-        .group_by("period", *q.by)
-        .agg(
-            n=nw.len(),
-            promoters=nw.col("promoter").sum(),
-            passives=nw.col("passive").sum(),
-            detractors=nw.col("detractor").sum(),
-        )
-        .with_columns(value=100 * (nw.col("promoters") - nw.col("detractors")) / nw.col("n"))
+        frame.group_by("period", *q.by)
+        .agg(nw.len().alias("n"), *(flag.sum().alias(name) for name, flag in flags.items()))
+        .with_columns(nw.col(*flags).cast(nw.Int64))
     )
 
 
+def _nps(frames: Mapping[str, nw.LazyFrame], q: Query) -> nw.LazyFrame:
+    score = nw.col("score")
+    return _counted(
+        _answers(frames, q, "nps"),
+        q,
+        promoters=score >= PROMOTER_MIN,
+        passives=score.is_between(DETRACTOR_MAX + 1, PROMOTER_MIN - 1),
+        detractors=score <= DETRACTOR_MAX,
+    ).with_columns(value=100 * (nw.col("promoters") - nw.col("detractors")) / nw.col("n"))
+
+
 def _csat(frames: Mapping[str, nw.LazyFrame], q: Query) -> nw.LazyFrame:
-    return (
-        _answers(frames, q, "csat")
-        .with_columns(ok=(nw.col("score") >= 4).cast(nw.Int64))
-        .group_by("period", *q.by)
-        .agg(n=nw.len(), successes=nw.col("ok").sum())
-        .with_columns(value=nw.col("successes") / nw.col("n"))
+    return _counted(_answers(frames, q, "csat"), q, successes=nw.col("score") >= 4).with_columns(
+        value=nw.col("successes") / nw.col("n")
     )
 
 
@@ -64,7 +61,7 @@ def _ces(frames: Mapping[str, nw.LazyFrame], q: Query) -> nw.LazyFrame:
     return (
         _answers(frames, q, "ces")
         .group_by("period", *q.by)
-        .agg(n=nw.len(), value=score.mean(), sd=score.std(ddof=1), easy=(score >= 5).cast(nw.Int64).sum())
+        .agg(n=nw.len(), value=score.mean(), sd=score.std(ddof=1), easy=(score >= 5).sum())
         .with_columns(share_easy=nw.col("easy") / nw.col("n"))
     )
 
