@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import cards, charts, delivery, page, query, state
+from ui import cards, charts, charts_trend, delivery, page, query, state
 
 f = page.header("Delivery", "Do parcels that leave on time also arrive on time?")
 SHIPPED, RECEIVED = "delivery.on_time_shipped", "delivery.on_time_received"
@@ -19,7 +19,7 @@ if page.full_page():
 trend = query.twins(SHIPPED, RECEIVED, f)
 page.chart(
     "delivery-on-time-trend",
-    charts.twin_trend(
+    charts_trend.twin_trend(
         trend,
         "share",
         "On time as shipped vs on time as received",
@@ -42,14 +42,14 @@ page.chart(
 region_trend = query.twins(SHIPPED, RECEIVED, f, by=("region",))
 page.chart(
     "delivery-on-time-by-region",
-    charts.small_multiples(region_trend, "region", "share", "On time by region: shipped (grey) vs received (orange)"),
+    charts_trend.small_multiples(
+        region_trend, "region", "share", "On time by region: shipped (grey) vs received (orange)"
+    ),
     region_trend,
 )
 
 lead, reason = query.lead_times(f)
-if reason:
-    st.info(reason, icon=":material/info:")
-else:
+if not page.unavailable(reason):
     page.chart(
         "delivery-lead-time",
         charts.lead_time_lines(
@@ -63,9 +63,7 @@ else:
 if page.full_page():
     st.subheader("Where parcels arrive late")
 cells, reason = delivery.map_cells(f)
-if reason:
-    st.info(reason, icon=":material/info:")
-else:
+if not page.unavailable(reason):
     page.chart(
         "delivery-map",
         charts.destination_scatter(cells, "On time as received by destination", "Half-degree cells; size = orders"),
@@ -79,9 +77,7 @@ else:
         )
 
 carriers, reason = delivery.carrier_gaps(f)
-if reason:
-    st.info(reason, icon=":material/info:")
-else:
+if not page.unavailable(reason):
     page.chart(
         "delivery-carrier-gap",
         charts.gap_bars(
@@ -99,7 +95,7 @@ else:
     carrier_trend = delivery.carrier_trends(f, chosen)
     page.chart(
         "delivery-on-time-by-carrier",
-        charts.small_multiples(
+        charts_trend.small_multiples(
             carrier_trend, "carrier", "share", "On time by carrier: shipped (grey) vs received (orange)"
         ),
         carrier_trend,

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import cards, charts, overview, page, query
+from ui import cards, charts_trend, overview, page, query
 
 f = page.header("Outside-In", "How does the business look from the customer's side?")
 
@@ -24,7 +24,7 @@ if page.full_page():
 trend = query.twins(*overview.TWIN_PAIRS[0], f)
 page.chart(
     "overview-on-time-trend",
-    charts.twin_trend(
+    charts_trend.twin_trend(
         trend,
         "share",
         "On time: as shipped vs as received",

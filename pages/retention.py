@@ -22,9 +22,9 @@ else:
     mode = data.mode_in_url()
 
 cohort, reason = data.cohorts(f, mode)
-if reason:
-    st.info(reason, icon=":material/info:")
-elif cohort.height:
+if not reason and cohort.is_empty():
+    reason = "No orders in this view: widen the dates or clear filters."
+if not page.unavailable(reason):
     how = data.came_back(mode, "period").replace("the next period", "in period k")
     cells, sizes = data.heatmap_cells(cohort, f.grain), data.cohort_sizes(cohort, f.grain)
     page.chart(
@@ -72,8 +72,6 @@ elif cohort.height:
             ),
             nxt,
         )
-else:
-    st.info("No orders in this view: widen the dates or clear filters.", icon=":material/info:")
 
 left, right = st.columns(2)
 with left:
@@ -87,9 +85,7 @@ with right:
     )
 
 revenue, reason = data.revenue_pair(f)
-if reason:
-    st.info(reason, icon=":material/info:")
-else:
+if not page.unavailable(reason):
     page.chart(
         "retention-revenue",
         charts.revenue_lines(

@@ -24,9 +24,7 @@ else:
     split = data.split_in_url()
 
 nps, reason = query.metric_or_error(NPS, f)
-if reason:
-    st.info(reason, icon=":material/info:")
-else:
+if not page.unavailable(reason):
     min_n = metrics.spec(NPS).min_n
     left, right = st.columns(2)
     with left:
@@ -60,9 +58,7 @@ else:
 left, right = st.columns(2)
 with left:
     dist, reason = data.score_distribution(f)
-    if reason:
-        st.info(reason, icon=":material/info:")
-    else:
+    if not page.unavailable(reason):
         page.chart(
             "satisfaction-score-distribution",
             charts.score_bars(dist, "How customers score us, 0 to 10", "NPS answers per score over the whole window"),
@@ -76,9 +72,7 @@ with left:
 if page.full_page():
     st.subheader(f"By {split}")
     table, reason = data.summary(f, split)
-    if reason:
-        st.info(reason, icon=":material/info:")
-    elif table.height:
+    if not page.unavailable(reason) and table.height:
         st.caption(
             f"Whole window. Grey italic: fewer answers than the metric's minimum (NPS {metrics.spec(NPS).min_n}, "
             f"CSAT {metrics.spec(CSAT).min_n}, CES {metrics.spec(CES).min_n}); the trust column says why."
@@ -92,8 +86,7 @@ for name, chart_id in (
 ):
     spec = metrics.spec(name)
     frame, reason = query.metric_or_error(name, f, by=(split,))
-    if reason:
-        st.info(reason, icon=":material/info:")
+    if page.unavailable(reason):
         continue
     page.chart(
         chart_id,
@@ -111,9 +104,7 @@ for name, chart_id in (
     )
 
 nps_by, reason = query.metric_or_error(NPS, f, by=(split,))
-if reason:
-    st.info(reason, icon=":material/info:")
-else:
+if not page.unavailable(reason):
     min_n = metrics.spec(NPS).min_n
     mix = data.with_period_label(data.nps_mix(nps_by, (split,)), f.grain)
     page.chart(
@@ -130,9 +121,7 @@ else:
     )
 
 dist, reason = data.score_distribution(f, by=(split,))
-if reason:
-    st.info(reason, icon=":material/info:")
-else:
+if not page.unavailable(reason):
     min_n = metrics.spec(NPS).min_n
     page.chart(
         "satisfaction-distribution-by-group",

@@ -10,8 +10,7 @@ from ui import format as fmt
 f = page.header("Segments", "Which customers matter most, and what are they like?")
 
 _, reason = query.metric_or_error("segments.summary", f)
-if reason:
-    st.info(reason, icon=":material/info:")
+if page.unavailable(reason):
     page.stop()
 summary = segments.summary(f)
 if summary.is_empty():

@@ -9,8 +9,7 @@ from ui import charts_voice as charts
 f = page.header("Voice", "What are customers telling us, in their own words?")
 
 _, reason = query.metric_or_error("voice.themes", f, grain="all")
-if reason:
-    st.info(reason, icon=":material/info:")
+if page.unavailable(reason):
     page.stop()
 impact, impact_reason = query.metric_or_error("voice.theme_impact", f, grain="all")
 impact = None if impact_reason else voice.theme_impact(f)
@@ -43,9 +42,7 @@ page.chart(
     over_time,
 )
 
-if impact_reason:
-    st.info(impact_reason, icon=":material/info:")
-else:
+if not page.unavailable(impact_reason):
     by_group = voice.theme_by_nps_group(f)
     page.chart(
         "voice-themes-by-nps-group",

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from connectors.sample import STORY
+from connectors.sample import STORY, generate
 from tests.apptest import run_page
 from ui import retention as rt
 from ui.shifts import largest_shift
@@ -234,3 +234,18 @@ def test_single_chart_link_draws_only_that_chart() -> None:
     at = run(chart="retention-curves")
     assert chart_titles(at) == ["Retention curves: each cohort (grey) and their mean weighted by cohort size (orange)"]
     assert not at.metric, "no cards on a single-chart link"
+
+
+def test_a_view_with_no_orders_says_so_instead_of_drawing_cohorts(tmp_path, monkeypatch) -> None:
+    """West customers exist, but none of the orders left are West Clinics ones: the cohort section explains."""
+    orders = generate().get("orders")
+    orders.filter(~((pl.col("region") == "West") & (pl.col("segment") == "Clinics"))).write_parquet(
+        tmp_path / "orders.parquet"
+    )
+    sources = tmp_path / "sources.toml"
+    tables = "".join(f'[tables.{t}]\nkind = "sample"\n\n' for t in ("responses", "reviews", "notes", "customers"))
+    sources.write_text(tables + f'[tables.orders]\nkind = "parquet"\npath = "{tmp_path / "orders.parquet"}"\n')
+    monkeypatch.setenv("OUTSIDEIN_SOURCES", str(sources))
+    at = run({"region": "West", "segment": "Clinics"})
+    assert at.info[0].value == "No orders in this view: widen the dates or clear filters."
+    assert not any(t.startswith("Cohort retention") for t in chart_titles(at))

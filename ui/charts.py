@@ -17,39 +17,19 @@ alt.data_transformers.disable_max_rows()  # we only ever pass aggregated frames
 INTERNAL_COLOR, CUSTOMER_COLOR = "#7f8c9a", "#e4572e"
 
 
-def lens_color(frame: pl.DataFrame) -> alt.Color:
+def lens_scale(frame: pl.DataFrame) -> alt.Scale:
     """Grey for the inside-out lens, orange for the customer's: the same on every chart.
 
     `frame` has a `lens` column whose first-seen value is the internal lens.
     """
     lenses = frame.get_column("lens").unique(maintain_order=True).to_list()
-    return alt.Color(
-        "lens:N",
-        title=None,
-        scale=alt.Scale(domain=lenses, range=[INTERNAL_COLOR, CUSTOMER_COLOR][: len(lenses)]),
-        legend=alt.Legend(orient="top"),
-    )
+    return alt.Scale(domain=lenses, range=[INTERNAL_COLOR, CUSTOMER_COLOR][: len(lenses)])
 
 
-def twin_trend(frame: pl.DataFrame, unit: str, title: str, subtitle: str = "") -> alt.LayerChart:
-    """Lines per lens with 95 % interval bands. `frame`: period, lens, value, ci_low, ci_high, n."""
-    color = lens_color(frame)
-    axis = alt.Axis(format=UNIT_AXIS_FORMAT.get(unit, ".2f"))
-    zoom = alt.Scale(zero=False)  # the gap between lenses is the story, not the distance from zero
-    base = alt.Chart(frame).encode(x=period_x(frame), color=color)
-    band = base.mark_area(opacity=0.18).encode(y=alt.Y("ci_low:Q", title=None, axis=axis, scale=zoom), y2="ci_high:Q")
-    line = base.mark_line(point=True).encode(
-        y=alt.Y("value:Q", axis=axis, scale=zoom),
-        tooltip=[
-            alt.Tooltip("period:T", title="Period"),
-            alt.Tooltip("lens:N", title="Lens"),
-            alt.Tooltip("value:Q", title="Value", format=UNIT_AXIS_FORMAT.get(unit, ".2f")),
-            alt.Tooltip("ci_low:Q", title="95 % CI low", format=UNIT_AXIS_FORMAT.get(unit, ".2f")),
-            alt.Tooltip("ci_high:Q", title="95 % CI high", format=UNIT_AXIS_FORMAT.get(unit, ".2f")),
-            alt.Tooltip("n:Q", title="n", format=","),
-        ],
-    )
-    return (band + line).properties(title=alt.Title(title, subtitle=subtitle or None, anchor="start"), height=300)
+def lens_color(frame: pl.DataFrame) -> alt.Color:
+    # Opaque legend symbols: the band layer shares this encoding at 0.18 opacity.
+    legend = alt.Legend(orient="top", symbolOpacity=1)
+    return alt.Color("lens:N", title=None, scale=lens_scale(frame), legend=legend)
 
 
 def gap_bars(frame: pl.DataFrame, category: str, title: str, subtitle: str = "") -> alt.Chart:
@@ -70,27 +50,6 @@ def gap_bars(frame: pl.DataFrame, category: str, title: str, subtitle: str = "")
             ],
         )
         .properties(title=alt.Title(title, subtitle=subtitle or None, anchor="start"), height=alt.Step(28))
-    )
-
-
-def small_multiples(frame: pl.DataFrame, facet: str, unit: str, title: str, columns: int = 3) -> alt.FacetChart:
-    """The twin trend per `facet` value (e.g. region), sharing axes so gaps compare."""
-    color = lens_color(frame)
-    axis = alt.Axis(format=UNIT_AXIS_FORMAT.get(unit, ".2f"))
-    zoom = alt.Scale(zero=False)  # the gap between lenses is the story, not the distance from zero
-    base = alt.Chart().encode(x=period_x(frame), color=color)
-    layers = alt.layer(
-        base.mark_area(opacity=0.18).encode(y=alt.Y("ci_low:Q", title=None, axis=axis, scale=zoom), y2="ci_high:Q"),
-        base.mark_line().encode(
-            y="value:Q",
-            tooltip=["period:T", "lens:N", alt.Tooltip("value:Q", format=UNIT_AXIS_FORMAT.get(unit)), "n:Q"],
-        ),
-        data=frame,
-    )
-    return (
-        layers.properties(width=260, height=150)
-        .facet(facet=alt.Facet(f"{facet}:N", title=None), columns=columns)
-        .properties(title=alt.Title(title, anchor="start"))
     )
 
 

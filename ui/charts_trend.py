@@ -1,15 +1,18 @@
 """One metric over time with its 95 % band, alone or per group, with sample-size guardrails.
 
-Shared by the retention and satisfaction pages. Points from fewer than min_n observations
-are drawn grey and hollow (never dropped); a metric without an interval says so in the subtitle.
+Every trend chart of the dashboard: one customer-coloured line (retention, satisfaction), or one
+line per lens (the twins: grey inside-out, orange customer). Points from fewer than min_n
+observations are drawn hollow (never dropped); a metric without an interval says so in the subtitle.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import altair as alt
 import polars as pl
 
-from ui.charts import CUSTOMER_COLOR
+from ui.charts import CUSTOMER_COLOR, lens_color
 from ui.format import UNIT_AXIS_FORMAT
 from ui.period_axis import period_x
 
@@ -21,8 +24,9 @@ def axis_format(unit: str) -> str:
     return UNIT_AXIS_FORMAT.get(unit, ".2f")
 
 
-def with_trust(frame: pl.DataFrame, min_n: int) -> pl.DataFrame:
-    """Add `trust`: TRUST_LABELS[1] where n < min_n, else TRUST_LABELS[0]."""
+def with_trust(frame: pl.DataFrame, min_n: int | pl.Expr) -> pl.DataFrame:
+    """Add `trust`: TRUST_LABELS[1] where n < min_n (a number, or an expression such as a column), else
+    TRUST_LABELS[0]."""
     low, ok = TRUST_LABELS[1], TRUST_LABELS[0]
     return frame.with_columns(trust=pl.when(pl.col("n") < min_n).then(pl.lit(low)).otherwise(pl.lit(ok)))
 
@@ -40,31 +44,56 @@ def _tooltip(unit: str, extra: list[alt.Tooltip] | None = None) -> list[alt.Tool
     ]
 
 
-def _layers(base: alt.Chart, unit: str, reference: float | None, tooltip: list[alt.Tooltip]) -> list[alt.Chart]:
-    axis = alt.Axis(format=axis_format(unit))
-    zoom = alt.Scale(zero=False)
-    layers = [
-        base.mark_area(opacity=0.18, color=CUSTOMER_COLOR).encode(
-            y=alt.Y("ci_low:Q", title=None, axis=axis, scale=zoom), y2="ci_high:Q"
-        ),
-        base.mark_line(color=CUSTOMER_COLOR).encode(y=alt.Y("value:Q", axis=axis, scale=zoom)),
-        base.mark_point(size=40, strokeWidth=1.5, opacity=1).encode(
-            y="value:Q",
-            fill=alt.Fill(
+def _trust_points(lens: alt.Color | None) -> dict[str, Any]:
+    """Fill and stroke of the points: hollow where n < min_n. One line: the trust legend says so. Per lens:
+    the lens colours the stroke and (when trusted) the fill; the subtitle explains hollow points."""
+    if lens is None:
+        return {
+            "fill": alt.Fill(
                 "trust:N",
                 title=None,
                 scale=alt.Scale(domain=list(TRUST_LABELS), range=[CUSTOMER_COLOR, "white"]),
                 legend=alt.Legend(orient="top", symbolStrokeColor=LOW_N_COLOR),
             ),
-            stroke=alt.Stroke(
+            "stroke": alt.Stroke(
                 "trust:N", scale=alt.Scale(domain=list(TRUST_LABELS), range=[CUSTOMER_COLOR, LOW_N_COLOR]), legend=None
             ),
-            tooltip=tooltip,
+        }
+    scale = lens["scale"]  # (attribute access would give Altair's setter)
+    stroke = alt.Stroke("lens:N", scale=scale, legend=None)  # the line layer shows the lens legend
+    fill = alt.Fill("lens:N", scale=scale, legend=None)
+    return {"fill": alt.condition(alt.datum.trust == TRUST_LABELS[1], alt.value("white"), fill), "stroke": stroke}
+
+
+def _layers(
+    base: alt.Chart, unit: str, reference: float | None, tooltip: list[alt.Tooltip], lens: alt.Color | None = None
+) -> list[alt.Chart]:
+    """Band, line and sample-size-coded points: in the customer colour, or one of each per lens."""
+    axis = alt.Axis(format=axis_format(unit))
+    zoom = alt.Scale(zero=False)  # the change (or the gap between lenses) is the story, not the distance from 0
+    paint, mark = ({"color": lens}, {}) if lens is not None else ({}, {"color": CUSTOMER_COLOR})
+    layers = [
+        base.mark_area(opacity=0.18, **mark).encode(
+            y=alt.Y("ci_low:Q", title=None, axis=axis, scale=zoom), y2="ci_high:Q", **paint
+        ),
+        base.mark_line(**mark).encode(y=alt.Y("value:Q", axis=axis, scale=zoom), **paint),
+        base.mark_point(size=40, strokeWidth=1.5, opacity=1).encode(
+            y="value:Q", tooltip=tooltip, **_trust_points(lens)
         ),
     ]
     if reference is not None:
         layers.append(base.mark_rule(strokeDash=[4, 3], color="#555").encode(y=alt.datum(reference)))
     return layers
+
+
+def _with_low_n_note(subtitle: str | list[str], data: pl.DataFrame) -> list[str]:
+    """The subtitle, plus a line explaining hollow points when the chart has any (twins have no trust legend)."""
+    lines = [subtitle] if isinstance(subtitle, str) else list(subtitle)
+    low = data.filter(pl.col("trust") == TRUST_LABELS[1])
+    if not low.is_empty():
+        floors = " or ".join(f"{m:,}" for m in data.get_column("min_n").unique().sort())
+        lines.append(f"Hollow points: fewer than {floors} observations (min n), too few to trust")
+    return [line for line in lines if line]
 
 
 def band_trend(
@@ -75,6 +104,30 @@ def band_trend(
     base = alt.Chart(data).encode(x=period_x(data))
     chart = alt.layer(*_layers(base, unit, reference, _tooltip(unit)))
     return chart.properties(title=alt.Title(title, subtitle=subtitle, anchor="start"), height=300)
+
+
+def twin_trend(frame: pl.DataFrame, unit: str, title: str, subtitle: str = "") -> alt.LayerChart:
+    """Lines per lens with 95 % interval bands. `frame`: period, lens, value, ci_low, ci_high, n, min_n
+    (each lens's own, as ui.query.twins gives it)."""
+    data = with_trust(frame, pl.col("min_n"))
+    base = alt.Chart(data).encode(x=period_x(data))
+    tooltip = _tooltip(unit, [alt.Tooltip("lens:N", title="Lens")])
+    chart = alt.layer(*_layers(base, unit, None, tooltip, lens_color(data)))
+    title_ = alt.Title(title, subtitle=_with_low_n_note(subtitle, data) or alt.Undefined, anchor="start")
+    return chart.properties(title=title_, height=300)
+
+
+def small_multiples(frame: pl.DataFrame, facet: str, unit: str, title: str, columns: int = 3) -> alt.FacetChart:
+    """The twin trend per `facet` value (e.g. region), sharing axes so gaps compare."""
+    data = with_trust(frame, pl.col("min_n"))
+    base = alt.Chart().encode(x=period_x(data))
+    tooltip = _tooltip(unit, [alt.Tooltip(f"{facet}:N", title=facet.capitalize()), alt.Tooltip("lens:N")])
+    layers = alt.layer(*_layers(base, unit, None, tooltip, lens_color(data)), data=data)
+    return (
+        layers.properties(width=260, height=150)
+        .facet(facet=alt.Facet(f"{facet}:N", title=None), columns=columns)
+        .properties(title=alt.Title(title, subtitle=_with_low_n_note([], data) or alt.Undefined, anchor="start"))
+    )
 
 
 def group_label(frame: pl.DataFrame, group: str, min_n: int, total: pl.Expr | None = None) -> pl.DataFrame:

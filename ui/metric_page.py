@@ -6,7 +6,7 @@ import polars as pl
 import streamlit as st
 
 import metrics
-from ui import cards, charts, page, query
+from ui import cards, charts, charts_trend, page, query
 
 
 def render(name: str) -> None:
@@ -34,5 +34,5 @@ def render(name: str) -> None:
         internal, customer = (spec.twin, name) if spec.lens == "customer" else (name, spec.twin)
         trend = query.twins(internal, customer, f)
     else:
-        trend = frame.with_columns(lens=pl.lit(spec.title))
-    page.chart(f"{name}-trend", charts.twin_trend(trend, spec.unit, spec.title, subtitle), trend)
+        trend = frame.with_columns(lens=pl.lit(spec.title), min_n=pl.lit(spec.min_n))
+    page.chart(f"{name}-trend", charts_trend.twin_trend(trend, spec.unit, spec.title, subtitle), trend)

@@ -81,6 +81,13 @@ def chart(
             )
 
 
+def unavailable(reason: str | None) -> bool:
+    """Say why a section cannot be drawn, in an info box; True when there is a reason (skip the section)."""
+    if reason:
+        st.info(reason, icon=":material/info:")
+    return bool(reason)
+
+
 def stop() -> None:
     """End the page early (nothing more to show) but keep the footer."""
     footer()
@@ -110,8 +117,7 @@ def metric_trend(chart_id: str, name: str, filters: Filters, notes: tuple[str, .
     """One metric's trend with its 95 % band (or the reason it cannot be drawn)."""
     spec = metrics.spec(name)
     frame, reason = query.metric_or_error(name, filters)
-    if reason:
-        st.info(reason, icon=":material/info:")
+    if unavailable(reason):
         return
     band = INTERVAL_NAMES.get(spec.interval)
     how = f"band: 95 % {band} interval" if band else "no interval"

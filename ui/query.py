@@ -91,11 +91,13 @@ TIME_COLUMNS = {"orders": "order_date", "responses": "responded_at", "reviews": 
 def twins(
     internal: str, customer: str, filters: Filters, by: tuple[str, ...] = (), grain: str | None = None
 ) -> pl.DataFrame:
-    """Both lenses of a twin pair in one long frame, with a `lens` label (internal first)."""
+    """Both lenses of a twin pair in one long frame, with a `lens` label (internal first) and each lens's
+    `min_n` (the charts draw its points below that hollow)."""
     frames = []
     for name in (internal, customer):
         spec = metrics.spec(name)
-        frames.append(metric(name, filters, by=by, grain=grain).with_columns(lens=pl.lit(f"{spec.title}")))
+        labels = {"lens": pl.lit(spec.title), "min_n": pl.lit(spec.min_n)}
+        frames.append(metric(name, filters, by=by, grain=grain).with_columns(**labels))
     return pl.concat(frames, how="diagonal_relaxed")
 
 

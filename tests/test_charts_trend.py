@@ -1,0 +1,64 @@
+"""Trend charts: points below a metric's min_n are drawn hollow and said so, on single and twin charts."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from ui.charts_trend import TRUST_LABELS, band_trend, small_multiples, twin_trend
+
+
+def _twins(n_customer_last: int) -> pl.DataFrame:
+    rows = []
+    for lens, min_n in (("On time as shipped", 30), ("On time as received", 50)):
+        for month, n in ((1, 200), (2, 120), (3, n_customer_last if lens.endswith("received") else 200)):
+            rows.append(
+                {"period": date(2026, month, 1), "lens": lens, "min_n": min_n, "n": n}
+                | {"value": 0.9, "ci_low": 0.85, "ci_high": 0.95, "region": "West"}
+            )
+    return pl.DataFrame(rows)
+
+
+def _rows(spec: dict) -> list[dict]:
+    return [row for rows in spec["datasets"].values() for row in rows]
+
+
+def _point_layer(spec: dict) -> dict:
+    layers = spec["layer"] if "layer" in spec else spec["spec"]["layer"]
+    return next(layer for layer in layers if layer["mark"]["type"] == "point")
+
+
+def test_twin_points_below_their_own_min_n_are_hollow_and_explained() -> None:
+    spec = twin_trend(_twins(n_customer_last=40), "share", "On time").to_dict()
+    low = [(r["lens"], r["n"]) for r in _rows(spec) if r["trust"] == TRUST_LABELS[1]]
+    assert low == [("On time as received", 40)]  # 40 is below received's 50, not a problem for shipped's 30
+    fill = _point_layer(spec)["encoding"]["fill"]
+    assert fill["condition"]["value"] == "white" and fill["field"] == "lens"
+    assert spec["title"]["subtitle"][-1] == "Hollow points: fewer than 30 or 50 observations (min n), too few to trust"
+
+
+def test_twin_chart_without_low_points_adds_no_note() -> None:
+    spec = twin_trend(_twins(n_customer_last=60), "share", "On time", "By month").to_dict()
+    assert all(r["trust"] == TRUST_LABELS[0] for r in _rows(spec))
+    assert spec["title"]["subtitle"] == ["By month"]
+
+
+def test_small_multiples_mark_low_points_in_every_panel() -> None:
+    spec = small_multiples(_twins(n_customer_last=10), "region", "share", "By region").to_dict()
+    assert sum(r["trust"] == TRUST_LABELS[1] for r in _rows(spec)) == 1
+    assert _point_layer(spec)["encoding"]["fill"]["condition"]["value"] == "white"
+    assert "Hollow points" in spec["title"]["subtitle"][0]
+
+
+def test_single_line_keeps_its_trust_legend() -> None:
+    frame = _twins(n_customer_last=10).filter(pl.col("lens") == "On time as received").drop("lens", "min_n")
+    spec = band_trend(frame, "share", 50, "Received", "By month").to_dict()
+    fill = _point_layer(spec)["encoding"]["fill"]
+    assert fill["field"] == "trust" and fill["scale"]["range"] == ["#e4572e", "white"]
+    assert [r["n"] for r in _rows(spec) if r["trust"] == TRUST_LABELS[1]] == [10]
+
+
+def test_small_multiples_without_low_points_have_no_subtitle() -> None:
+    spec = small_multiples(_twins(n_customer_last=60), "region", "share", "By region").to_dict()
+    assert "subtitle" not in spec["title"] and spec["title"]["text"] == "By region"
