@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test lint bench chromium clean
+.PHONY: run test lint bench system clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -22,15 +22,19 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 run: $(VENV)/.runtime
 	$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true --browser.serverAddress localhost
 
-# Browser tests need Debian's Chromium (Playwright cannot download its own here).
-chromium:
-	@test -x /usr/bin/chromium || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+# Debian packages the tests run for real: Chromium for the browser tests (Playwright cannot download its
+# own here) and a PostgreSQL server for the SQL connector's tests. Installed only when missing.
+system:
+	@missing=""; \
+	test -x /usr/bin/chromium || missing="chromium"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	test -z "$$missing" || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; }
 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-test: $(VENV)/.dev chromium lint
+test: $(VENV)/.dev system lint
 	SPARK_LOCAL_IP=127.0.0.1 $(PY) -m pytest
 
 bench: $(VENV)/.dev

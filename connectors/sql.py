@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from connectors.files import Piece
 from connectors.sources import SourceEntry, SourceError
+from connectors.sql_preflight import LoginFailed, check_postgres
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?")
 
@@ -60,7 +61,12 @@ def read_sql(entry: SourceEntry, secrets: Mapping[str, Any]) -> list[Piece]:
         elif scheme == "duckdb":
             frame = _read_duckdb(_file_path(uri, "duckdb"), query)
         else:
-            frame = pl.read_database_uri(query, _with_password(uri, entry, secrets), engine="connectorx")
+            url = _url_with_password(uri, entry, secrets)
+            if scheme in ("postgresql", "postgres"):
+                check_postgres(url)  # fails in a moment where connectorx's pool would retry for 30 s
+            frame = pl.read_database_uri(query, _for_connectorx(url), engine="connectorx")
+    except LoginFailed as exc:
+        raise SourceError(f"{describe(entry)}: {exc}") from None
     except SourceError:
         raise
     except Exception as exc:
@@ -89,13 +95,17 @@ def _read_duckdb(path: str, query: str) -> pl.DataFrame:
         return con.sql(query).pl()
 
 
-def _with_password(uri: str, entry: SourceEntry, secrets: Mapping[str, Any]) -> str:
+def _url_with_password(uri: str, entry: SourceEntry, secrets: Mapping[str, Any]) -> URL:
     connection = str(entry.options.get("connection", "sql"))
     section = secrets.get("connections", {}).get(connection, {}) or {}
     password = os.environ.get(password_env(connection)) or section.get("password")
     url = make_url(uri)
     if password and url.username and not url.password:
         url = url.set(password=str(password))
+    return url
+
+
+def _for_connectorx(url: URL) -> str:
     # connectorx wants plain schemes (postgresql://, mysql://), not sqlalchemy's driver suffixes.
     return url.set(drivername=url.drivername.split("+", 1)[0]).render_as_string(hide_password=False)
 

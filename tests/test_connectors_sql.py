@@ -97,9 +97,13 @@ def test_password_comes_from_environment_or_secrets_never_from_the_file(monkeypa
         0
     ]
     secrets = {"connections": {"sql": {"password": "from-secrets"}}}
-    assert sql._with_password(entry.options["uri"], entry, secrets) == "postgresql://app:from-secrets@db:5432/shop"
+
+    def connectorx_uri() -> str:
+        return sql._for_connectorx(sql._url_with_password(entry.options["uri"], entry, secrets))
+
+    assert connectorx_uri() == "postgresql://app:from-secrets@db:5432/shop"
     monkeypatch.setenv("OUTSIDEIN_SQL_PASSWORD", "from-env")
-    assert sql._with_password(entry.options["uri"], entry, secrets) == "postgresql://app:from-env@db:5432/shop"
+    assert connectorx_uri() == "postgresql://app:from-env@db:5432/shop"
     assert sql.describe(entry) == "postgresql+psycopg2://app@db:5432/shop › o"
     assert sql.redacted("postgresql://app:s3cret@db/shop") == "postgresql://app:***@db/shop"
 

@@ -1,0 +1,67 @@
+"""One direct login before connectorx reads from PostgreSQL.
+
+connectorx's connection pool retries a refused login or an unreachable server for about 30 s before it
+gives up (sfu-db/connector-x#710), per table and per page load: a mistyped password froze the dashboard.
+One plain connection (pg8000, pure Python) fails at once with the server's own words. Only answers that
+cannot change on a retry stop the read here; anything else is left to connectorx to report.
+"""
+
+from __future__ import annotations
+
+import ssl
+
+from sqlalchemy.engine import URL
+
+TIMEOUT_S = 10
+# SQLSTATEs that a retry cannot fix: wrong password, unknown role or database.
+_FINAL = {"28P01": "password authentication failed", "3D000": "database does not exist"}
+
+
+class LoginFailed(Exception):
+    """The server refused or could not be reached: the message is safe to show (no password)."""
+
+
+def check_postgres(url: URL) -> None:
+    """Raise LoginFailed when `url`'s server is unreachable or refuses the login for good."""
+    import pg8000.native
+    from pg8000.exceptions import DatabaseError, InterfaceError
+
+    mode = str(url.query.get("sslmode", "prefer"))
+    tries = [_ssl_context(mode), None] if mode in ("allow", "prefer") else [_ssl_context(mode)]
+    for context in tries:
+        try:
+            pg8000.native.Connection(
+                user=url.username or "postgres",
+                password=url.password,
+                host=url.host or "localhost",
+                port=url.port or 5432,
+                database=url.database,
+                ssl_context=context,
+                timeout=TIMEOUT_S,
+            ).close()
+            return
+        except DatabaseError as exc:
+            fields = exc.args[0] if exc.args and isinstance(exc.args[0], dict) else {}
+            if fields.get("C") in _FINAL:
+                raise LoginFailed(str(fields.get("M") or _FINAL[fields["C"]])) from None
+            return  # anything else: connectorx reads and reports it as it is
+        except InterfaceError as exc:
+            if "refuses SSL" in str(exc):
+                if len(tries) > 1:
+                    continue  # "prefer": the server has no SSL, so log in without it, as libpq would
+                raise LoginFailed(f"the server offers no SSL, which sslmode={mode} asks for") from None
+            if "connection" in str(exc).lower():
+                raise LoginFailed(f"no answer from {url.host}:{url.port or 5432}") from None
+            return
+
+
+def _ssl_context(mode: str) -> ssl.SSLContext | None:
+    """libpq's sslmode: disable = none; allow/prefer/require = encrypted, unverified; verify-* = verified."""
+    if mode == "disable":
+        return None
+    context = ssl.create_default_context()
+    if mode not in ("verify-ca", "verify-full"):
+        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    elif mode == "verify-ca":
+        context.check_hostname = False
+    return context
