@@ -3,7 +3,7 @@
 import streamlit as st
 
 import metrics
-from ui import cards, page, query, segments, state, voice
+from ui import cards, page, query, segments, state
 from ui import charts_segments as charts
 from ui import format as fmt
 
@@ -20,8 +20,8 @@ focus = segments.focus_segment(summary, metrics.spec("segments.summary").min_n)
 
 if page.full_page():
     if line := segments.headline(summary, focus):
-        st.markdown(f"#### {voice.md_escape(line)}")
-    st.caption("Focus segment: " + voice.md_escape(focus.reason))
+        st.markdown(f"#### {fmt.md_escape(line)}")
+    st.caption("Focus segment: " + fmt.md_escape(focus.reason))
     cards.definition_popover(metrics.spec("segments.summary"))
 
 mix = segments.mix(summary)
@@ -78,7 +78,7 @@ if page.full_page():
     min_n = metrics.spec("segments.summary").min_n
     with st.container(border=True):
         badge = " · focus segment" if chosen == focus.segment else ""
-        st.markdown(f"#### {voice.md_escape(chosen)}{badge}")
+        st.markdown(f"#### {fmt.md_escape(chosen)}{badge}")
         size, value, nps, retention = st.columns(4)
         size.metric("Customers", fmt.count(row["customers"]), help="Customers who ordered in the window")
         size.caption(f"{row['customer_share']:.1%} of all customers")

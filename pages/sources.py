@@ -15,11 +15,8 @@ if st.button("Refresh data", icon=":material/refresh:", key="refresh-data"):
     st.rerun()
 
 ds = data.dataset()
-for s in ds.status:
-    if s.error and s.stale_since:
-        st.warning(f"**{s.table}** ({s.where}): {s.error}. Showing data loaded {s.stale_since:%Y-%m-%d %H:%M}.")
-    elif s.error:
-        st.error(f"**{s.table}** ({s.where}): {s.error}")
+for line, stale in data.problem_lines(ds):
+    (st.warning if stale else st.error)(line)
 
 st.dataframe(
     data.status_table(ds),

@@ -5,6 +5,7 @@ import streamlit as st
 import metrics
 from ui import cards, page, query, state, voice
 from ui import charts_voice as charts
+from ui import format as fmt
 
 f = page.header("Voice", "What are customers telling us, in their own words?")
 
@@ -21,7 +22,7 @@ except metrics.MetricError as err:
 if page.full_page():
     sentence = voice.takeaway(impact, regions)
     if sentence:
-        st.markdown(f"**{voice.md_escape(sentence)}**")
+        st.markdown(f"**{fmt.md_escape(sentence)}**")
     top = voice.themes_overall(f)
     st.caption(
         "Most mentioned over the window: "

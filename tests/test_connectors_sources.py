@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from connectors.sources import KINDS, SourcesError, parse_sources, parse_ttl, read_sources
+from ui.format import md_escape
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -64,20 +67,26 @@ def test_example_file_covers_every_kind_and_parses_cleanly():
 
 def test_sources_page_lists_tables_errors_and_quarantine(tmp_path, monkeypatch):
     (tmp_path / "n.csv").write_text("note_id,written_at,text\nn1,2024-01-01,x\nn2,someday,y\n")
+    with closing(sqlite3.connect(tmp_path / "shop_db.sqlite")) as con:
+        con.execute("CREATE TABLE t (x)")
     (tmp_path / "sources.toml").write_text(
         '[tables.notes]\nkind = "csv"\npath = "n.csv"\n\n'
-        '[tables.orders]\nkind = "sql"\nuri = "sqlite:///gone.db"\ntable = "orders"\n'
+        '[tables.orders]\nkind = "sql"\nuri = "sqlite:///gone.db"\ntable = "orders"\n\n'
+        '[tables.reviews]\nkind = "sql"\nuri = "sqlite:///shop_db.sqlite"\nquery = "SELECT * FROM my_reviews"\n'
     )
     monkeypatch.setenv("OUTSIDEIN_SOURCES", str(tmp_path / "sources.toml"))
     at = AppTest.from_file(str(ROOT / "pages" / "sources.py"), default_timeout=30).run()
 
     assert not at.exception
     status = at.dataframe[0].value
-    assert status["table"].tolist() == ["notes", "orders"]
-    assert status["rows"].tolist() == [1, 0]
-    assert status["quarantined"].tolist() == [1, 0]
-    gone = tmp_path / "gone.db"
+    assert status["table"].tolist() == ["notes", "orders", "reviews"]
+    assert status["rows"].tolist() == [1, 0, 0]
+    assert status["quarantined"].tolist() == [1, 0, 0]
+    gone, shop = md_escape(str(tmp_path / "gone.db")), md_escape(str(tmp_path / "shop_db.sqlite"))
     assert at.error[0].value == f"**orders** (sqlite:///{gone} › orders): sqlite database file {gone} does not exist"
+    # The location once (the error names it too, for the CLI); `*` and `_` shown as written, not as emphasis.
+    where = rf"sqlite:///{shop} › SELECT \* FROM my\_reviews"
+    assert at.error[1].value == rf"**reviews** ({where}): no such table: my\_reviews"
     assert at.selectbox(key="quarantine-table").value == "notes"
     rows = at.dataframe[1].value
     assert rows[["row", "column", "value"]].values.tolist() == [[3, "written_at", "someday"]]
@@ -85,5 +94,28 @@ def test_sources_page_lists_tables_errors_and_quarantine(tmp_path, monkeypatch):
     # Fix the file, then "Refresh data" reloads it even though the ttl has not passed.
     (tmp_path / "n.csv").write_text("note_id,written_at,text\nn1,2024-01-01,x\nn2,2024-01-02,y\n")
     at.button(key="refresh-data").click().run()
-    assert at.dataframe[0].value["rows"].tolist() == [2, 0]
+    assert at.dataframe[0].value["rows"].tolist() == [2, 0, 0]
     assert not at.selectbox  # nothing quarantined any more
+
+
+def test_problem_lines_say_when_older_data_is_still_shown():
+    from datetime import datetime
+    from types import SimpleNamespace
+
+    from connectors.dataset import TableStatus
+    from ui.data import problem_lines
+
+    where = "https://docs.google.com/spreadsheets/d/abc › Orders"
+    status = [
+        TableStatus("notes", "sample", "built-in sample data", rows=3),
+        TableStatus(
+            "orders", "gsheets", where, error=f"{where}: quota exceeded", stale_since=datetime(2026, 11, 2, 9, 5)
+        ),
+    ]
+    assert problem_lines(SimpleNamespace(status=status)) == [
+        (
+            "**orders** (https://docs.google.com/spreadsheets/d/abc › Orders): quota exceeded."
+            " Showing data loaded 2026-11-02 09:05.",
+            True,
+        )
+    ]

@@ -15,6 +15,7 @@ import metrics
 from connectors.sample import STORY, generate
 from metrics.taxonomy import load_themes
 from tests.apptest import captions, run_page
+from ui import format as fmt
 from ui import voice
 
 PAGE = "pages/voice.py"
@@ -175,7 +176,7 @@ def test_takeaway_names_flagged_region_and_costliest_theme() -> None:
 
 
 def test_md_escape_keeps_markup_literal() -> None:
-    assert voice.md_escape("**x** <b>") == r"\*\*x\*\* \<b\>"
+    assert fmt.md_escape("**x** <b>") == r"\*\*x\*\* \<b\>"
 
 
 def test_verbatim_counts_equal_the_metric_counts() -> None:

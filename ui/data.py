@@ -24,6 +24,7 @@ from connectors import loader
 from connectors.contract import TABLE_NAMES
 from connectors.dataset import Dataset
 from connectors.sources import SourceEntry, SourcesError, default_sources_path, read_sources
+from ui import format as fmt
 
 _LOADERS: dict[float, Callable[[str], tuple[str, list[loader.Loaded]]]] = {}
 _LOADERS_LOCK = threading.Lock()
@@ -135,6 +136,24 @@ def status_table(ds: Dataset) -> pl.DataFrame:
     schema = {"table": pl.String, "kind": pl.String, "from": pl.String, "rows": pl.Int64, "quarantined": pl.Int64}
     schema |= {"loaded at": pl.Datetime("us"), "stale since": pl.Datetime("us"), "error": pl.String}
     return pl.DataFrame(rows, schema=schema)
+
+
+def problem_lines(ds: Dataset) -> list[tuple[str, bool]]:
+    """(Markdown sentence, still serving older data) for each table that failed to load.
+
+    Errors name their source for the CLI and logs ("uri › table: reason"); the sentence gives the
+    location once. Locations and reasons are escaped: a query's `*` or a table's `_` show as written.
+    """
+    lines = []
+    for s in ds.status:
+        if not s.error:
+            continue
+        reason = s.error.removeprefix(f"{s.where}: ")
+        line = f"**{fmt.md_escape(s.table)}** ({fmt.md_escape(s.where)}): {fmt.md_escape(reason)}"
+        if s.stale_since:
+            line += f". Showing data loaded {s.stale_since:%Y-%m-%d %H:%M}."
+        lines.append((line, s.stale_since is not None))
+    return lines
 
 
 def missing_tables(ds: Dataset) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 UNIT_AXIS_FORMAT = {
     "share": ".0%",
@@ -52,3 +53,9 @@ def interval(low: float | None, high: float | None, unit: str) -> str:
     if low is None or high is None:
         return "no interval"
     return f"95 % CI {value(low, unit)} – {value(high, unit)}"
+
+
+def md_escape(text: str) -> str:
+    """Escape Markdown so data values (region names, theme labels) inside a sentence show as written."""
+    # Characters that start emphasis, links, code, HTML, headings, tables, strikethrough or LaTeX.
+    return re.sub(r"([\\`*_\[\]<>#|~$])", r"\\\1", text)

@@ -8,7 +8,6 @@ reuse the metric's own text extraction (metrics.voice.texts) and theme patterns
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 import narwhals as nw
@@ -195,12 +194,6 @@ def verbatims(
 
 
 # --- Takeaway ----------------------------------------------------------------------------------------------
-
-
-def md_escape(text: str) -> str:
-    """Escape Markdown so data values (region names, theme labels) inside a sentence show as written."""
-    # Characters that start emphasis, links, code, HTML, headings, tables, strikethrough or LaTeX.
-    return re.sub(r"([\\`*_\[\]<>#|~$])", r"\\\1", text)
 
 
 def takeaway(impact: pl.DataFrame | None, regions: pl.DataFrame | None) -> str | None:
