@@ -32,5 +32,8 @@ def period_x(frame: pl.DataFrame, column: str = "period", title: str | None = No
     if periods.len() == 0:
         return alt.X(f"{column}:T", title=title)
     every = max(1, math.ceil(periods.len() / MAX_TICKS))
-    ticks = [d.isoformat() for d in periods.gather_every(every).to_list()]
+    # Ticks as DateTime objects, which Vega reads in the browser's local time, like the data's
+    # "2026-03-01T00:00:00" values. A bare "2026-03-01" is read as UTC midnight: a browser west of UTC
+    # put that tick on the evening before and labelled March's point "Feb 2026" (east of UTC, past it).
+    ticks = [alt.DateTime(year=d.year, month=d.month, date=d.day) for d in periods.gather_every(every).to_list()]
     return alt.X(f"{column}:T", title=title, axis=alt.Axis(values=ticks, format=label_format(periods)))
