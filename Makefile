@@ -23,11 +23,12 @@ run: $(VENV)/.runtime
 	$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true --browser.serverAddress localhost
 
 # Debian packages the tests run for real: Chromium for the browser tests (Playwright cannot download its
-# own here) and a PostgreSQL server for the SQL connector's tests. Installed only when missing.
+# own here), PostgreSQL and MariaDB servers for the SQL connector's tests. Installed only when missing.
 system:
 	@missing=""; \
 	test -x /usr/bin/chromium || missing="chromium"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	test -x /usr/sbin/mariadbd || missing="$$missing mariadb-server"; \
 	test -z "$$missing" || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; }
 
 lint: $(VENV)/.dev

@@ -20,7 +20,7 @@ from sqlalchemy.exc import ArgumentError
 
 from connectors.files import Piece
 from connectors.sources import SourceEntry, SourceError
-from connectors.sql_preflight import LoginFailed, check_postgres
+from connectors.sql_preflight import LoginFailed, check_mysql, check_postgres
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?")
 
@@ -35,7 +35,13 @@ def query_of(entry: SourceEntry) -> str:
     table = str(entry.options["table"])
     if not _IDENTIFIER.fullmatch(table):
         raise SourceError(f"table {table!r} is not a plain table name; use 'query' for anything else")
-    return "SELECT * FROM " + ".".join(f'"{part}"' for part in table.split("."))
+    # MySQL reads "x" as a string, not a name (unless in ANSI_QUOTES mode): it quotes names with backticks.
+    quote = "`" if _scheme(str(entry.options["uri"])) == "mysql" else '"'
+    return "SELECT * FROM " + ".".join(f"{quote}{part}{quote}" for part in table.split("."))
+
+
+def _scheme(uri: str) -> str:
+    return uri.split(":", 1)[0].split("+", 1)[0].lower()
 
 
 def redacted(uri: str) -> str:
@@ -54,7 +60,7 @@ def describe(entry: SourceEntry) -> str:
 def read_sql(entry: SourceEntry, secrets: Mapping[str, Any]) -> list[Piece]:
     uri = entry.options["uri"]
     query = query_of(entry)
-    scheme = uri.split(":", 1)[0].split("+", 1)[0].lower()
+    scheme = _scheme(uri)
     try:
         if scheme == "sqlite":
             frame = _read_sqlite(_file_path(uri, "sqlite"), query)
@@ -64,6 +70,8 @@ def read_sql(entry: SourceEntry, secrets: Mapping[str, Any]) -> list[Piece]:
             url = _url_with_password(uri, entry, secrets)
             if scheme in ("postgresql", "postgres"):
                 check_postgres(url)  # fails in a moment where connectorx's pool would retry for 30 s
+            elif scheme == "mysql":
+                check_mysql(url)
             frame = pl.read_database_uri(query, _for_connectorx(url), engine="connectorx")
     except LoginFailed as exc:
         raise SourceError(f"{describe(entry)}: {exc}") from None

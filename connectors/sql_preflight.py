@@ -1,9 +1,9 @@
-"""One direct login before connectorx reads from PostgreSQL.
+"""One direct login before connectorx reads from PostgreSQL or MySQL/MariaDB.
 
 connectorx's connection pool retries a refused login or an unreachable server for about 30 s before it
 gives up (sfu-db/connector-x#710), per table and per page load: a mistyped password froze the dashboard.
-One plain connection (pg8000, pure Python) fails at once with the server's own words. Only answers that
-cannot change on a retry stop the read here; anything else is left to connectorx to report.
+One plain connection (pg8000 or PyMySQL, both pure Python) fails at once with the server's own words.
+Only answers that cannot change on a retry stop the read here; anything else is left to connectorx.
 """
 
 from __future__ import annotations
@@ -53,6 +53,31 @@ def check_postgres(url: URL) -> None:
             if "connection" in str(exc).lower():
                 raise LoginFailed(f"no answer from {url.host}:{url.port or 5432}") from None
             return
+
+
+# MySQL error codes a retry cannot fix: access denied (login, database), unknown database, no server.
+_MYSQL_FINAL = {1044, 1045, 1049, 2003, 2005}
+
+
+def check_mysql(url: URL) -> None:
+    """Raise LoginFailed when `url`'s MySQL/MariaDB server is unreachable or refuses the login for good."""
+    import pymysql
+
+    try:
+        pymysql.connect(
+            host=url.host or "localhost",
+            port=url.port or 3306,
+            user=url.username or "",
+            password=url.password or "",
+            database=url.database,
+            connect_timeout=TIMEOUT_S,
+        ).close()
+    except pymysql.err.OperationalError as exc:
+        code, message = (*exc.args, "")[:2]
+        if code in _MYSQL_FINAL:
+            raise LoginFailed(str(message)) from None
+    except (pymysql.err.MySQLError, RuntimeError):
+        return  # e.g. a server that insists on TLS: connectorx reads and reports it as it is
 
 
 def _ssl_context(mode: str) -> ssl.SSLContext | None:
