@@ -26,6 +26,8 @@ def check_postgres(url: URL) -> None:
     import pg8000.native
     from pg8000.exceptions import DatabaseError, InterfaceError
 
+    if not url.host:
+        return  # a Unix socket (or libpq's defaults): left to connectorx, which reads them its own way
     mode = str(url.query.get("sslmode", "prefer"))
     tries = [_ssl_context(mode), None] if mode in ("allow", "prefer") else [_ssl_context(mode)]
     for context in tries:
@@ -33,7 +35,7 @@ def check_postgres(url: URL) -> None:
             pg8000.native.Connection(
                 user=url.username or "postgres",
                 password=url.password,
-                host=url.host or "localhost",
+                host=url.host,
                 port=url.port or 5432,
                 database=url.database,
                 ssl_context=context,
@@ -63,9 +65,11 @@ def check_mysql(url: URL) -> None:
     """Raise LoginFailed when `url`'s MySQL/MariaDB server is unreachable or refuses the login for good."""
     import pymysql
 
+    if not url.host:
+        return  # a Unix socket: left to connectorx
     try:
         pymysql.connect(
-            host=url.host or "localhost",
+            host=url.host,
             port=url.port or 3306,
             user=url.username or "",
             password=url.password or "",

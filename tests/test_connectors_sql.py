@@ -118,3 +118,13 @@ def test_password_comes_from_environment_or_secrets_never_from_the_file(monkeypa
 )
 def test_password_environment_variable_per_connection(connection, env):
     assert sql.password_env(connection) == env
+
+
+def test_login_check_leaves_socket_connections_to_connectorx():
+    """No host in the URI means a local socket: the direct login (TCP) must not call that unreachable."""
+    from sqlalchemy.engine import make_url
+
+    from connectors.sql_preflight import check_mysql, check_postgres
+
+    assert check_postgres(make_url("postgresql://app:pw@/shop?host=/var/run/postgresql")) is None
+    assert check_mysql(make_url("mysql://app:pw@/shop")) is None
