@@ -74,7 +74,7 @@ def read_sql(entry: SourceEntry, secrets: Mapping[str, Any]) -> list[Piece]:
                 check_mysql(url)
             frame = pl.read_database_uri(query, _for_connectorx(url), engine="connectorx")
     except LoginFailed as exc:
-        raise SourceError(f"{describe(entry)}: {exc}") from None
+        raise SourceError(f"{describe(entry)}: {exc}{_password_hint(entry, secrets)}") from None
     except SourceError:
         raise
     except Exception as exc:
@@ -111,6 +111,14 @@ def _url_with_password(uri: str, entry: SourceEntry, secrets: Mapping[str, Any])
     if password and url.username and not url.password:
         url = url.set(password=str(password))
     return url
+
+
+def _password_hint(entry: SourceEntry, secrets: Mapping[str, Any]) -> str:
+    """Where the password goes, when none was found for a login the server refused."""
+    if _url_with_password(entry.options["uri"], entry, secrets).password:
+        return ""
+    connection = str(entry.options.get("connection", "sql"))
+    return f" (no password was found: set [connections.{connection}] password in secrets or {password_env(connection)})"
 
 
 def _for_connectorx(url: URL) -> str:

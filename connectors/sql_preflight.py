@@ -47,6 +47,10 @@ def check_postgres(url: URL) -> None:
             if fields.get("C") in _FINAL:
                 raise LoginFailed(str(fields.get("M") or _FINAL[fields["C"]])) from None
             return  # anything else: connectorx reads and reports it as it is
+        except (AttributeError, TypeError):
+            if url.password is None:  # pg8000 fails this way when the server asks for a password not given
+                raise LoginFailed("the server asks for a password and none was given") from None
+            raise
         except InterfaceError as exc:
             if "refuses SSL" in str(exc):
                 if len(tries) > 1:

@@ -95,6 +95,15 @@ def test_password_from_secrets_and_never_shown(tmp_path, monkeypatch, server) ->
     assert server.password not in shown
 
 
+def test_no_password_at_all_says_where_to_put_it(tmp_path, monkeypatch, server) -> None:
+    monkeypatch.delenv("OUTSIDEIN_SQL_PASSWORD", raising=False)
+    started = time.monotonic()
+    ds = load(tmp_path, _sources(server.uri))
+    assert time.monotonic() - started < 20  # answered, not retried for 30 s per table
+    hint = " (no password was found: set [connections.sql] password in secrets or OUTSIDEIN_SQL_PASSWORD)"
+    assert all(s.error.endswith(hint) for s in ds.status), [s.error for s in ds.status]
+
+
 def test_wrong_password_and_missing_table_name_their_source_and_the_rest_loads(tmp_path, monkeypatch, server):
     monkeypatch.setenv("OUTSIDEIN_SQL_PASSWORD", "wrong")
     started = time.monotonic()
