@@ -83,3 +83,15 @@ def test_three_month_card_says_why_it_is_empty_in_a_short_recent_window():
     text = captions(at)
     assert "has had 90 days yet" in text, "a short recent window explains the empty 3-month card"
     assert "No data in this view" not in text
+
+
+def test_what_changed_names_the_widest_region_gap_and_says_when_it_is_outside_the_filter():
+    def gap_line(at: AppTest) -> str:
+        return next(m.value for m in at.markdown if "the widest gap of any region" in m.value)
+
+    everywhere = gap_line(run_app())
+    assert everywhere.startswith(f"- :orange[{STORY.region}]: over the window "), everywhere
+    other = next(r for r in ("West", "Midwest", "Northeast") if r != STORY.region)
+    filtered = gap_line(run_app({"region": other}))
+    assert filtered.startswith(f"- :orange[{STORY.region}] (a region outside this view's filter): "), filtered
+    assert gap_line(run_app({"region": STORY.region})).startswith(f"- :orange[{STORY.region}]: ")

@@ -45,14 +45,6 @@ def kpi_card(name: str, filters: Filters) -> None:
         definition_popover(spec)
 
 
-def _period_label(period, grain: str) -> str:
-    if grain == "week":
-        return f"week of {period:%d %b %Y}"
-    if grain == "quarter":
-        return f"Q{(period.month - 1) // 3 + 1} {period.year}"
-    return f"{period:%b %Y}"
-
-
 # Why a metric can be empty although the view has data: said instead of a bare "no data".
 EMPTY_HINTS = {
     "retention.three_month": f"No customer who first ordered in this window has had {WINDOW_DAYS} days yet:"
@@ -69,7 +61,7 @@ def _card_body(spec: MetricSpec, filters: Filters) -> None:
     if current is None:
         st.caption(EMPTY_HINTS.get(spec.name, "No data in this view."))
         return
-    label = _period_label(current["period"], filters.grain)
+    label = fmt.period_label(current["period"], filters.grain)
     notes = [f"n = {fmt.count(current['n'])}", fmt.interval(current["ci_low"], current["ci_high"], spec.unit)]
     if current["n"] < spec.min_n:
         # Greyed, with no trend arrow: too few observations to read anything into it.

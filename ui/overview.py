@@ -10,6 +10,7 @@ import metrics
 from ui import format as fmt
 from ui import query
 from ui.cards import overlaps
+from ui.format import md_escape
 from ui.state import Filters
 
 TWIN_PAIRS = (
@@ -99,8 +100,8 @@ def what_changed(filters: Filters) -> list[str]:
         good = (now["value"] > before["value"]) == spec.higher_is_better
         lines.append(
             f"{':green' if good else ':red'}[{spec.title} {direction}] from {fmt.value(before['value'], spec.unit)} "
-            f"to {fmt.value(now['value'], spec.unit)} in {now['period']:%b %Y} (n = {now['n']:,}; the 95 % intervals "
-            "do not overlap)."
+            f"to {fmt.value(now['value'], spec.unit)} in {fmt.period_label(now['period'], filters.grain)}"
+            f" (n = {now['n']:,}; the 95 % intervals do not overlap)."
         )
     worst = _worst_region_gap(filters)
     if worst:
@@ -118,7 +119,10 @@ def _worst_region_gap(filters: Filters) -> str | None:
     row = gaps.sort("gap_pts").row(0, named=True)
     if row["gap_pts"] > -5:
         return None
+    # Compared across all regions on purpose; say so when the view is filtered to other regions.
+    outside = filters.regions and row["region"] not in filters.regions
+    where = " (a region outside this view's filter)" if outside else ""
     return (
-        f":orange[{row['region']}]: over the window {row['shipped']:.0%} of orders left on time but "
-        f"{row['received']:.0%} arrived on time ({row['gap_pts']:+.0f} points), the widest gap of any region."
+        f":orange[{md_escape(row['region'])}]{where}: over the window {row['shipped']:.0%} of orders left on time"
+        f" but {row['received']:.0%} arrived on time ({row['gap_pts']:+.0f} points), the widest gap of any region."
     )
