@@ -74,7 +74,7 @@ def read_sql(entry: SourceEntry, secrets: Mapping[str, Any]) -> list[Piece]:
                 check_mysql(url)
             frame = pl.read_database_uri(query, _for_connectorx(url), engine="connectorx")
     except LoginFailed as exc:
-        raise SourceError(f"{describe(entry)}: {exc}{_password_hint(entry, secrets)}") from None
+        raise SourceError(f"{describe(entry)}: {exc}{_password_hint(entry, url)}") from None
     except SourceError:
         raise
     except Exception as exc:
@@ -113,9 +113,9 @@ def _url_with_password(uri: str, entry: SourceEntry, secrets: Mapping[str, Any])
     return url
 
 
-def _password_hint(entry: SourceEntry, secrets: Mapping[str, Any]) -> str:
-    """Where the password goes, when none was found for a login the server refused."""
-    if _url_with_password(entry.options["uri"], entry, secrets).password:
+def _password_hint(entry: SourceEntry, url: URL) -> str:
+    """Where the password goes, when none was found (`url` as logged in with) for a login the server refused."""
+    if url.password:
         return ""
     connection = str(entry.options.get("connection", "sql"))
     return f" (no password was found: set [connections.{connection}] password in secrets or {password_env(connection)})"

@@ -12,7 +12,7 @@ from typing import Any
 import altair as alt
 import polars as pl
 
-from ui.charts import CUSTOMER_COLOR, lens_color
+from ui.charts import CUSTOMER_COLOR, lens_color, lens_scale
 from ui.format import UNIT_AXIS_FORMAT
 from ui.period_axis import period_x
 
@@ -44,10 +44,10 @@ def _tooltip(unit: str, extra: list[alt.Tooltip] | None = None) -> list[alt.Tool
     ]
 
 
-def _trust_points(lens: alt.Color | None) -> dict[str, Any]:
+def _trust_points(lenses: alt.Scale | None) -> dict[str, Any]:
     """Fill and stroke of the points: hollow where n < min_n. One line: the trust legend says so. Per lens:
     the lens colours the stroke and (when trusted) the fill; the subtitle explains hollow points."""
-    if lens is None:
+    if lenses is None:
         return {
             "fill": alt.Fill(
                 "trust:N",
@@ -59,26 +59,26 @@ def _trust_points(lens: alt.Color | None) -> dict[str, Any]:
                 "trust:N", scale=alt.Scale(domain=list(TRUST_LABELS), range=[CUSTOMER_COLOR, LOW_N_COLOR]), legend=None
             ),
         }
-    scale = lens["scale"]  # (attribute access would give Altair's setter)
-    stroke = alt.Stroke("lens:N", scale=scale, legend=None)  # the line layer shows the lens legend
-    fill = alt.Fill("lens:N", scale=scale, legend=None)
+    stroke = alt.Stroke("lens:N", scale=lenses, legend=None)  # the line layer shows the lens legend
+    fill = alt.Fill("lens:N", scale=lenses, legend=None)
     return {"fill": alt.condition(alt.datum.trust == TRUST_LABELS[1], alt.value("white"), fill), "stroke": stroke}
 
 
 def _layers(
-    base: alt.Chart, unit: str, reference: float | None, tooltip: list[alt.Tooltip], lens: alt.Color | None = None
+    base: alt.Chart, unit: str, reference: float | None, tooltip: list[alt.Tooltip], lensed: pl.DataFrame | None = None
 ) -> list[alt.Chart]:
-    """Band, line and sample-size-coded points: in the customer colour, or one of each per lens."""
+    """Band, line and sample-size-coded points: in the customer colour, or, given the frame's `lens` column
+    (`lensed`), one of each per lens."""
     axis = alt.Axis(format=axis_format(unit))
     zoom = alt.Scale(zero=False)  # the change (or the gap between lenses) is the story, not the distance from 0
-    paint, mark = ({"color": lens}, {}) if lens is not None else ({}, {"color": CUSTOMER_COLOR})
+    paint, mark = ({"color": lens_color(lensed)}, {}) if lensed is not None else ({}, {"color": CUSTOMER_COLOR})
     layers = [
         base.mark_area(opacity=0.18, **mark).encode(
             y=alt.Y("ci_low:Q", title=None, axis=axis, scale=zoom), y2="ci_high:Q", **paint
         ),
         base.mark_line(**mark).encode(y=alt.Y("value:Q", axis=axis, scale=zoom), **paint),
         base.mark_point(size=40, strokeWidth=1.5, opacity=1).encode(
-            y="value:Q", tooltip=tooltip, **_trust_points(lens)
+            y="value:Q", tooltip=tooltip, **_trust_points(lens_scale(lensed) if lensed is not None else None)
         ),
     ]
     if reference is not None:
@@ -112,7 +112,7 @@ def twin_trend(frame: pl.DataFrame, unit: str, title: str, subtitle: str = "") -
     data = with_trust(frame, pl.col("min_n"))
     base = alt.Chart(data).encode(x=period_x(data))
     tooltip = _tooltip(unit, [alt.Tooltip("lens:N", title="Lens")])
-    chart = alt.layer(*_layers(base, unit, None, tooltip, lens_color(data)))
+    chart = alt.layer(*_layers(base, unit, None, tooltip, data))
     title_ = alt.Title(title, subtitle=_with_low_n_note(subtitle, data) or alt.Undefined, anchor="start")
     return chart.properties(title=title_, height=300)
 
@@ -122,7 +122,7 @@ def small_multiples(frame: pl.DataFrame, facet: str, unit: str, title: str, colu
     data = with_trust(frame, pl.col("min_n"))
     base = alt.Chart().encode(x=period_x(data))
     tooltip = _tooltip(unit, [alt.Tooltip(f"{facet}:N", title=facet.capitalize()), alt.Tooltip("lens:N")])
-    layers = alt.layer(*_layers(base, unit, None, tooltip, lens_color(data)), data=data)
+    layers = alt.layer(*_layers(base, unit, None, tooltip, data), data=data)
     return (
         layers.properties(width=260, height=150)
         .facet(facet=alt.Facet(f"{facet}:N", title=None), columns=columns)

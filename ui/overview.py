@@ -10,7 +10,6 @@ import metrics
 from ui import format as fmt
 from ui import query
 from ui.cards import overlaps
-from ui.format import md_escape
 from ui.state import Filters
 
 TWIN_PAIRS = (
@@ -123,6 +122,6 @@ def _worst_region_gap(filters: Filters) -> str | None:
     outside = filters.regions and row["region"] not in filters.regions
     where = " (a region outside this view's filter)" if outside else ""
     return (
-        f":orange[{md_escape(row['region'])}]{where}: over the window {row['shipped']:.0%} of orders left on time"
+        f":orange[{fmt.md_escape(row['region'])}]{where}: over the window {row['shipped']:.0%} of orders left on time"
         f" but {row['received']:.0%} arrived on time ({row['gap_pts']:+.0f} points), the widest gap of any region."
     )
