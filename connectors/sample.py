@@ -116,6 +116,8 @@ _RATING_P = ({4: 0.4, 5: 0.6}, {3: 0.6, 4: 0.4}, {1: 0.55, 2: 0.45})
 RESPONSE_P = 0.25
 COMMENT_P = (0.45, 0.6, 0.75)  # by mood
 REVIEW_P = (0.04, 0.05, 0.09)  # by mood: unhappy customers write more reviews
+# On top, star-only reviews (no text), by mood: most people rate without writing, the content ones most of all.
+STAR_ONLY_P = (0.08, 0.06, 0.07)
 NOTE_P, NOTE_P_LATE = 0.02, 0.08
 REVIEW_SOURCES, REVIEW_SOURCE_P = ("trustpilot", "google", "yelp"), (0.4, 0.45, 0.15)
 RESPONSE_SOURCES, RESPONSE_SOURCE_P = ("google_forms", "typeform"), (0.5, 0.5)
@@ -278,19 +280,30 @@ def _responses(rng: np.random.Generator, o: dict[str, np.ndarray], end: int) -> 
             "source": _labels(RESPONSE_SOURCES, source),
             "region": _labels(REGIONS, o["region"][idx]),
             "segment": _labels(SEGMENTS, o["segment"][idx]),
+            "order_id": idx,  # every answer is to a post-delivery survey about one order
         }
     )
     return frame.filter(pl.Series(day <= end)).sort("responded_at", maintain_order=True)
 
 
 def _reviews(rng: np.random.Generator, o: dict[str, np.ndarray], end: int) -> pl.DataFrame:
-    # Mood first, then whether that customer writes a review at all.
+    """Written reviews, then star-only ones from a child generator (so the draws after them stay as they were)."""
+    written = _rated(rng, o, end, REVIEW_P, with_text=True)
+    star_only = _rated(rng.spawn(1)[0], o, end, STAR_ONLY_P, with_text=False)
+    return pl.concat([written, star_only]).sort("published_at", maintain_order=True)
+
+
+def _rated(
+    rng: np.random.Generator, o: dict[str, np.ndarray], end: int, write_p: tuple[float, ...], with_text: bool
+) -> pl.DataFrame:
+    # Mood first, then whether that customer reviews the order at all: its stars follow the mood, so late
+    # orders (and the story region's) are rated lower.
     mood_all = _mood(rng, o, np.arange(len(o["day"])))
-    writes = rng.random(len(mood_all)) < np.array(REVIEW_P)[mood_all]
+    writes = rng.random(len(mood_all)) < np.array(write_p)[mood_all]
     idx = np.flatnonzero(writes)
     mood = mood_all[idx]
     rating = _pick(rng, _dense(_RATING_P, 6), rows=mood)
-    text = _phrases(rng, mood, o["late"][idx])
+    text = _phrases(rng, mood, o["late"][idx]) if with_text else pl.Series([None] * len(idx), dtype=pl.String)
     source = _pick(rng, REVIEW_SOURCE_P, n=len(idx))
     day = _after_delivery(rng, o, idx, 14)
     frame = pl.DataFrame(
@@ -301,9 +314,10 @@ def _reviews(rng: np.random.Generator, o: dict[str, np.ndarray], end: int) -> pl
             "text": text,
             "customer_id": o["who"][idx],
             "region": _labels(REGIONS, o["region"][idx]),
+            "order_id": idx,
         }
     )
-    return frame.filter(pl.Series(day <= end)).sort("published_at", maintain_order=True)
+    return frame.filter(pl.Series(day <= end))
 
 
 def _notes(rng: np.random.Generator, o: dict[str, np.ndarray], end: int) -> pl.DataFrame:
@@ -328,11 +342,16 @@ def _notes(rng: np.random.Generator, o: dict[str, np.ndarray], end: int) -> pl.D
     return frame.filter(pl.Series(day <= end)).sort("written_at", maintain_order=True)
 
 
-def _with_ids(frame: pl.DataFrame, key: str, prefix: str, customer_ids: pl.Series) -> pl.DataFrame:
-    """Number the rows as `key` and turn customer indexes (column customer_id) into customer ids."""
+def _with_ids(
+    frame: pl.DataFrame, key: str, prefix: str, customer_ids: pl.Series, order_ids: pl.Series | None = None
+) -> pl.DataFrame:
+    """Number the rows as `key` and turn customer indexes (column customer_id) into customer ids, and order
+    indexes (column order_id, feedback about one order) into order ids."""
+    linked = [] if order_ids is None else [order_ids.gather(frame.get_column("order_id")).alias("order_id")]
     return frame.with_columns(
         _ids(prefix, frame.height, ID_DIGITS).alias(key),
         customer_ids.gather(frame.get_column("customer_id")).alias("customer_id"),
+        *linked,
     )
 
 
@@ -389,10 +408,12 @@ def generate(seed: int = 7, n_orders: int = 100_000) -> dict[str, pl.DataFrame]:
             "lon": cust["lon"],
         }
     )
+    orders = _with_ids(orders, "order_id", "O", customer_ids)
+    order_ids = orders.get_column("order_id")
     tables = {
-        "orders": _with_ids(orders, "order_id", "O", customer_ids),
-        "responses": _with_ids(_responses(rng, o, end), "response_id", "R", customer_ids),
-        "reviews": _with_ids(_reviews(rng, o, end), "review_id", "V", customer_ids),
+        "orders": orders,
+        "responses": _with_ids(_responses(rng, o, end), "response_id", "R", customer_ids, order_ids),
+        "reviews": _with_ids(_reviews(rng, o, end), "review_id", "V", customer_ids, order_ids),
         "notes": _with_ids(_notes(rng, o, end), "note_id", "N", customer_ids),
         "revenue": _revenue(o, customer_ids),
         "customers": customers,

@@ -100,6 +100,22 @@ def orders(shape: str, seed: int = 0, size: int = 600) -> pl.DataFrame:
     return frame("orders", rows)
 
 
+# How many orders (o0, o1, ...) orders() makes per shape at its default size: feedback links to them.
+ORDER_COUNT = {"empty": 0, "one_customer": 8, "gaps": 60, "ties": 24, "nulls": 150, "random": 600}
+
+
+def _order_ids(shape: str, seed: int, count: int) -> list[str | None]:
+    """An order_id per feedback row: about a fifth unlinked (null), a few pointing at no order at all,
+    the rest at one of the shape's orders (some orders get several). Its own generator, so the other
+    columns stay what they were before feedback carried an order."""
+    rng, orders = random.Random(seed + 7919), ORDER_COUNT[shape]
+    picks = []
+    for _ in range(count):
+        roll = rng.random()
+        picks.append(None if roll < 0.2 or not orders else "o-missing" if roll < 0.25 else f"o{rng.randrange(orders)}")
+    return picks
+
+
 def responses(shape: str, seed: int = 0, size: int = 600) -> pl.DataFrame:
     rng = random.Random(seed)
     if shape == "empty":
@@ -134,6 +150,8 @@ def responses(shape: str, seed: int = 0, size: int = 600) -> pl.DataFrame:
                 "segment": None if blank else rng.choice(SEGMENTS),
             }
         )
+    for row, order_id in zip(rows, _order_ids(shape, seed, len(rows)), strict=True):
+        row["order_id"] = order_id
     return frame("responses", rows)
 
 
@@ -186,6 +204,10 @@ def reviews(shape: str, seed: int = 0, size: int = 300) -> pl.DataFrame:
         }
         for i in range(count)
     ]
+    for i, (row, order_id) in enumerate(zip(rows, _order_ids(shape, seed, count), strict=True)):
+        row["order_id"] = order_id
+        if shape == "nulls" and i % 3 == 0:
+            row["text"] = None  # star-only reviews, as most real reviews are
     return frame("reviews", rows)
 
 

@@ -91,6 +91,31 @@ def test_delivery_twins_match_polars(to_spark, name, shape, grain, by):
         assert got.height > 10 and got["n"].sum() > 0  # a real comparison, not two empty frames
 
 
+# Review stars, and their join to delivered orders (keyed by delivery; bands as an option).
+RATINGS = {"satisfaction.review_rating": ("reviews",), "satisfaction.rating_by_delivery": ("orders", "reviews")}
+
+
+@pytest.mark.parametrize("name", RATINGS)
+@pytest.mark.parametrize(
+    ("shape", "grain", "by", "options"),
+    [
+        ("random", "month", (), {}),
+        ("nulls", "week", ("region",), {}),
+        ("random", "quarter", (), {"lateness": "bands"}),
+        ("empty", "quarter", (), {}),
+    ],
+)
+def test_ratings_match_polars(to_spark, name, shape, grain, by, options):
+    if name == "satisfaction.review_rating":
+        options = {}
+    tables = RATINGS[name]
+    expected = compute(name, {t: getattr(ms, t)(shape) for t in tables}, grain=grain, by=list(by), **options)
+    got = compute(name, {t: to_spark(t, shape) for t in tables}, grain=grain, by=list(by), **options)
+    _same(expected, got)
+    if shape == "random":
+        assert got.height > 3 and got["n"].sum() > 0  # a real comparison, not two empty frames
+
+
 @pytest.mark.parametrize(
     ("shape", "grain", "by", "mode"),
     [

@@ -1,0 +1,201 @@
+"""Star ratings as customers leave them, and what a late delivery costs in those stars."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import narwhals as nw
+import polars as pl
+
+from connectors.contract import RATING_RANGE, SURVEY_RANGES
+from metrics import _ci
+from metrics.errors import MissingData
+from metrics.intervals import t_quantile
+from metrics.periods import bucket, days_between
+from metrics.spec import MetricSpec, Query
+
+POSITIVE_MIN = 4  # 4-5 stars count as a positive review
+ON_TIME, LATE = "on_time", "late"
+# Days-late bands (delivered_date - promised_date), inclusive upper bounds; the last band is open.
+LATE_BANDS: tuple[tuple[str, int | None], ...] = (("late_1_2", 2), ("late_3_7", 7), ("late_8_plus", None))
+DELIVERY_KEYS: tuple[str, ...] = (ON_TIME, LATE, *(name for name, _ in LATE_BANDS))
+
+
+def _count(flag: nw.Expr) -> nw.Expr:
+    # Cast after sum: Polars sums booleans into UInt32, DuckDB into HUGEINT.
+    return flag.cast(nw.Int64()).sum().cast(nw.Int64())
+
+
+def _review_rating(frames: Mapping[str, nw.LazyFrame], q: Query) -> nw.LazyFrame:
+    rating = nw.col("rating")
+    low, high = RATING_RANGE
+    counted = (
+        frames["reviews"]
+        .filter(rating.is_between(low, high))
+        .with_columns(period=bucket("published_at", q.grain))
+        .group_by("period", *q.by)
+        .agg(
+            n=nw.len(),
+            value=rating.mean(),
+            sd=rating.std(ddof=1),
+            positive=_count(rating >= POSITIVE_MIN),
+            one_star=_count(rating == low),
+        )
+    )
+    positive_low, positive_high = _ci.wilson(nw.col("positive"), nw.col("n"))
+    return counted.with_columns(
+        share_positive=_ci.ratio(nw.col("positive"), nw.col("n")),
+        positive_ci_low=positive_low,
+        positive_ci_high=positive_high,
+        share_one_star=_ci.ratio(nw.col("one_star"), nw.col("n")),
+    )
+
+
+review_rating = MetricSpec(
+    name="satisfaction.review_rating",
+    title="Review rating (stars)",
+    lens="customer",
+    unit="mean",
+    higher_is_better=True,
+    requires=("reviews.published_at", "reviews.rating"),
+    time_column="reviews.published_at",
+    definition="The stars customers give in public reviews (Trustpilot, Google, marketplaces), 1 to 5.\n\n"
+    "value = mean rating of the reviews published in the period; n = reviews, star-only reviews included "
+    "(most reviews have no text; they count here, unlike in the voice metrics). A rating outside 1-5 is not "
+    "counted (validation quarantines such rows). Extras: share_positive = reviews with 4 or 5 stars (positive) "
+    "/ n, with a 95 % Wilson interval (positive_ci_low, positive_ci_high); share_one_star = 1-star reviews "
+    "(one_star) / n. Break it down by reviews.source (the site) or region.\n"
+    "95 % interval: Student t on the mean, mean ± t(0.975, n-1) · sd / sqrt(n); null for n < 2.",
+    fn=_review_rating,
+    interval="t",
+    extras=("share_positive", "positive_ci_low", "positive_ci_high", "share_one_star", "positive", "one_star"),
+)
+
+
+# --- Rating by delivery ------------------------------------------------------------------------------------
+
+
+def delivery_status(orders: nw.LazyFrame) -> nw.LazyFrame:
+    """Delivered orders with a promise: their columns plus days_late (delivered_date - promised_date, <= 0 when
+    on time) and `late` (True when received after the promised date). The one home of "late" for feedback."""
+    days_late = days_between("promised_date", "delivered_date", orders.implementation)
+    return (
+        orders.filter(~nw.col("delivered_date").is_null(), ~nw.col("promised_date").is_null())
+        .with_columns(days_late=days_late.cast(nw.Int64()))
+        .with_columns(late=nw.col("days_late") > 0)
+    )
+
+
+def _delivery_key(bands: bool) -> nw.Expr:
+    days = nw.col("days_late")
+    if not bands:
+        return nw.when(days > 0).then(nw.lit(LATE)).otherwise(nw.lit(ON_TIME))
+    key = nw.when(days <= 0).then(nw.lit(ON_TIME))
+    for name, upper in LATE_BANDS:
+        key = key.when(days <= upper).then(nw.lit(name)) if upper is not None else key.otherwise(nw.lit(name))
+    return key
+
+
+# feedback option -> (table, date column, score column, the rows that count)
+FEEDBACK: dict[str, tuple[str, str, str, nw.Expr]] = {
+    "reviews": ("reviews", "published_at", "rating", nw.col("rating").is_between(*RATING_RANGE)),
+    "nps": (
+        "responses",
+        "responded_at",
+        "score",
+        (nw.col("survey") == "nps") & nw.col("score").is_between(*SURVEY_RANGES["nps"]),
+    ),
+}
+
+
+def _linked_feedback(frames: Mapping[str, nw.LazyFrame], q: Query) -> nw.LazyFrame:
+    """One row per feedback on a delivered order with a promise: period (of the order), *by, days_late, score."""
+    table, _, score_col, counts = FEEDBACK[q.options["feedback"]]
+    if table not in frames:
+        raise MissingData(f"rating by delivery with feedback={q.options['feedback']} needs the {table} table")
+    feedback = frames[table]
+    have = feedback.collect_schema().names()
+    needed = ["order_id", score_col, *(["survey"] if table == "responses" else [])]
+    if missing := [c for c in needed if c not in have]:
+        raise MissingData(f"rating by delivery needs {', '.join(f'{table}.{c}' for c in missing)}")
+    orders = frames["orders"]
+    order_cols = orders.collect_schema().names()
+    from_orders = [c for c in q.by if c in order_cols]  # a region or segment is the order's, when it has one
+    from_feedback = [c for c in q.by if c not in from_orders]
+    scored = feedback.filter(~nw.col("order_id").is_null(), counts).select(
+        "order_id", *from_feedback, score=nw.col(score_col)
+    )
+    status = delivery_status(orders).select("order_id", "order_date", "days_late", *from_orders)
+    return scored.join(status, on="order_id", how="inner").with_columns(period=bucket("order_date", q.grain))
+
+
+def _rating_by_delivery(frames: Mapping[str, nw.LazyFrame], q: Query) -> nw.LazyFrame:
+    score = nw.col("score")
+    groups = (
+        _linked_feedback(frames, q)
+        .with_columns(delivery=_delivery_key(q.options["lateness"] == "bands"))
+        .group_by("period", *q.by, "delivery")
+        .agg(n=nw.len(), value=score.mean(), sd=score.std(ddof=1))
+        .collect()
+        .to_polars()  # a few rows per period: the difference to on time is worked out here, in Polars
+        .with_columns(pl.col("n").cast(pl.Int64))
+    )
+    return nw.from_native(with_difference(groups, ["period", *q.by])).lazy()
+
+
+def with_difference(groups: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """Each late row's mean minus the on-time mean of the same keys, with a 95 % Welch interval:
+    se = sqrt(sd1²/n1 + sd2²/n2), df by Welch-Satterthwaite (rounded down), t(0.975, df) · se.
+    Null on the on-time rows and where either side has fewer than 2 answers."""
+    on_time = groups.filter(pl.col("delivery") == ON_TIME).select(*keys, base_n="n", base_value="value", base_sd="sd")
+    joined = groups.join(on_time, on=keys, how="left", nulls_equal=True)
+    var_late = pl.col("sd") ** 2 / pl.col("n")
+    var_base = pl.col("base_sd") ** 2 / pl.col("base_n")
+    se = (var_late + var_base).sqrt()
+    df = (var_late + var_base) ** 2 / (var_late**2 / (pl.col("n") - 1) + var_base**2 / (pl.col("base_n") - 1))
+    comparable = (pl.col("delivery") != ON_TIME) & (pl.col("n") >= 2) & (pl.col("base_n") >= 2)
+    difference = pl.when(pl.col("delivery") != ON_TIME).then(pl.col("value") - pl.col("base_value"))
+    # Identical answers on both sides (se = 0) give no spread to estimate: the interval is the point.
+    half = pl.when(se > 0).then(t_quantile(df.floor()) * se).otherwise(0.0)
+    return joined.with_columns(
+        difference=difference,
+        difference_ci_low=pl.when(comparable).then(difference - half),
+        difference_ci_high=pl.when(comparable).then(difference + half),
+    ).drop("base_n", "base_value", "base_sd")
+
+
+rating_by_delivery = MetricSpec(
+    name="satisfaction.rating_by_delivery",
+    title="Rating: on time vs late",
+    lens="customer",
+    unit="mean",
+    higher_is_better=True,
+    requires=("orders.order_id", "orders.order_date", "orders.promised_date", "orders.delivered_date"),
+    optional=(
+        "reviews.order_id",
+        "reviews.rating",
+        "responses.order_id",
+        "responses.survey",
+        "responses.score",
+    ),
+    time_column="orders.order_date",
+    keys=("delivery",),
+    definition="What a late delivery costs in the customer's own grades: the rating of orders received on time "
+    "next to the rating of orders received late.\n\n"
+    "Feedback linked to an order (order_id) that was delivered and had a promised date; feedback on other "
+    "orders, or without an order_id, is left out. feedback=reviews (default): review stars 1-5; feedback=nps: "
+    "NPS answers' 0-10 scores (survey = 'nps'). Each row is one period (of the order's order_date, which "
+    "start/end apply to) x delivery: on_time when delivered_date <= promised_date, late otherwise; with "
+    "lateness=bands the late orders split by days late (delivered_date - promised_date) into late_1_2 (1-2 "
+    "days), late_3_7 (3-7) and late_8_plus (8 or more). A region or segment breakdown uses the order's.\n"
+    "n = feedback rows (an order reviewed twice counts twice); value = mean score; 95 % interval: Student t, "
+    "mean ± t(0.975, n-1) · sd / sqrt(n), null for n < 2. difference = this row's mean - the on-time mean of "
+    "the same period (negative: late orders are rated lower), null on on-time rows; difference_ci_low/high: "
+    "95 % Welch interval, t(0.975, df) · sqrt(sd1²/n1 + sd2²/n2) with Welch-Satterthwaite df rounded down, "
+    "null when either side has fewer than 2 answers.",
+    fn=_rating_by_delivery,
+    interval="t",
+    extras=("difference", "difference_ci_low", "difference_ci_high"),
+    options={"feedback": tuple(FEEDBACK), "lateness": ("late", "bands")},
+    min_n=30,
+)
