@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import narwhals as nw
 import polars as pl
@@ -199,3 +200,31 @@ rating_by_delivery = MetricSpec(
     options={"feedback": tuple(FEEDBACK), "lateness": ("late", "bands")},
     min_n=30,
 )
+
+
+@dataclass(frozen=True)
+class LateCost:
+    """Late orders' rating minus on-time orders', over a whole window, with its 95 % interval."""
+
+    difference: float
+    ci_low: float
+    ci_high: float
+    late_n: int
+    on_time_n: int
+
+    @property
+    def clear(self) -> bool:
+        """True when the interval leaves out zero: late orders are rated differently, not by chance."""
+        return self.ci_high < 0 or self.ci_low > 0
+
+
+def late_cost(frame: pl.DataFrame, min_n: int) -> LateCost | None:
+    """From rating_by_delivery at grain 'all' (lateness=late, no breakdown): the cost of lateness, or None
+    when either side has fewer than `min_n` answers or the difference has no interval."""
+    rows = {row["delivery"]: row for row in frame.to_dicts()}
+    late, on_time = rows.get(LATE), rows.get(ON_TIME)
+    if late is None or on_time is None or min(late["n"], on_time["n"]) < min_n:
+        return None
+    if late["difference_ci_low"] is None or late["difference_ci_high"] is None:
+        return None
+    return LateCost(late["difference"], late["difference_ci_low"], late["difference_ci_high"], late["n"], on_time["n"])

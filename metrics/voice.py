@@ -190,10 +190,11 @@ themes = MetricSpec(
     keys=("source", "theme"),
     definition="How many customer texts mention each theme, per period and source.\n\n"
     "Texts: survey comments (responses.comment, by responded_at), reviews (reviews.text, by published_at) "
-    "and sales/support notes (notes.text, by written_at), whichever tables are loaded; blank texts are skipped. "
+    "and sales/support notes (notes.text, by written_at), whichever tables are loaded; blank texts are skipped, "
+    "so star-only reviews (no text) are not in n (satisfaction.review_rating counts them). "
     "Each row is one period x source x theme. source = the survey tool (responses.source, 'survey' when empty), "
     "the review site (reviews.source) or 'notes'; channel (surveys | reviews | notes) says which table it came from.\n"
-    "n = texts in that period and source; value = mentions, the texts mentioning the theme (a text counts once "
+    "n = texts with words in that period and source; value = mentions, the texts mentioning the theme (a text counts once "
     "per theme, and may count for several themes); share = value / n with a 95 % Wilson interval "
     "(share_ci_low, share_ci_high); ci_low/ci_high = that interval times n, in mentions.\n"
     "mean_score = mean score of the mentioning texts on the source's own scale: NPS score 0-10 for survey "

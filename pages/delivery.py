@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from ui import cards, charts, charts_trend, delivery, page, query, state
+import metrics
+from ui import cards, charts, charts_satisfaction, charts_trend, delivery, page, query, state
 
 f = page.header("Delivery", "Do parcels that leave on time also arrive on time?")
 SHIPPED, RECEIVED = "delivery.on_time_shipped", "delivery.on_time_received"
@@ -28,25 +29,26 @@ page.chart(
     trend,
 )
 
-by_region = query.gap_by(SHIPPED, RECEIVED, f, "region")
-page.chart(
-    "delivery-gap-by-region",
-    charts.gap_bars(
+by_region, reason = delivery.region_gaps(f)
+if not page.unavailable(reason):
+    page.chart(
+        "delivery-gap-by-region",
+        charts.gap_bars(
+            by_region,
+            "region",
+            "Perception gap by region",
+            "Points between on time as received and as shipped over the whole window; orange: more than 5 points",
+        ),
         by_region,
-        "region",
-        "Perception gap by region",
-        "Points between on time as received and as shipped over the whole window; orange: more than 5 points",
-    ),
-    by_region,
-)
-region_trend = query.twins(SHIPPED, RECEIVED, f, by=("region",))
-page.chart(
-    "delivery-on-time-by-region",
-    charts_trend.small_multiples(
-        region_trend, "region", "share", "On time by region: shipped (grey) vs received (orange)"
-    ),
-    region_trend,
-)
+    )
+    region_trend = query.twins(SHIPPED, RECEIVED, f, by=("region",))
+    page.chart(
+        "delivery-on-time-by-region",
+        charts_trend.small_multiples(
+            region_trend, "region", "share", "On time by region: shipped (grey) vs received (orange)"
+        ),
+        region_trend,
+    )
 
 lead, reason = query.lead_times(f)
 if not page.unavailable(reason):
@@ -59,6 +61,30 @@ if not page.unavailable(reason):
         ),
         lead,
     )
+
+if page.full_page():
+    st.subheader("What a late delivery costs")
+    st.caption(
+        "Reviews linked to an order that was delivered with a promised date: stars of the orders that arrived on"
+        " time next to those that arrived late, and by days late."
+    )
+    if cost := delivery.late_cost_sentence(f):
+        st.markdown(cost)
+ratings, reason = delivery.late_ratings(f)
+if not page.unavailable(reason):
+    min_n = metrics.spec(delivery.RATING_BY_DELIVERY).min_n
+    page.chart(
+        "delivery-late-ratings",
+        charts_satisfaction.rating_dots(
+            ratings,
+            min_n,
+            "Review stars: orders on time vs late",
+            f"Whole window, by order date; bars: 95 % Student t intervals; faded: fewer than {min_n} reviews",
+        ),
+        ratings,
+    )
+    if page.full_page():
+        cards.definition_popover(metrics.spec(delivery.RATING_BY_DELIVERY))
 
 if page.full_page():
     st.subheader("Where parcels arrive late")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import cards, charts_trend, overview, page, query
+from ui import cards, charts_trend, delivery, overview, page, query
 
 f = page.header("Outside-In", "How does the business look from the customer's side?")
 
@@ -38,6 +38,8 @@ if page.full_page():
     st.dataframe(overview.perception_gaps(f), hide_index=True, width="stretch")
 
     st.subheader("How customers feel and behave")
+    if late_cost := delivery.late_cost_sentence(f):
+        st.markdown(late_cost)
     for column, name in zip(st.columns(3) + st.columns(3), overview.CUSTOMER_KPIS, strict=False):
         with column:
             cards.kpi_card(name, f)

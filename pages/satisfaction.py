@@ -9,7 +9,7 @@ from ui import satisfaction as data
 from ui.charts_trend import band_trend, group_trends
 
 f = page.header("Satisfaction", "How do customers rate us, and where is it slipping?")
-NPS, CSAT, CES = data.NPS, data.CSAT, data.CES
+NPS, CSAT, CES, STARS = data.NPS, data.CSAT, data.CES, data.STARS
 # CES is a 1-7 mean: its axis reads 5.25, not "+5" (the spec's unit is "score", shared with NPS).
 AXIS_UNIT = {NPS: "score", CSAT: "share", CES: "mean"}
 BAND = {NPS: "adjusted Wald", CSAT: "Wilson", CES: "Student t"}
@@ -68,6 +68,35 @@ with right:
     page.metric_trend("satisfaction-csat-trend", CSAT, f)
 with left:
     page.metric_trend("satisfaction-ces-trend", CES, f)
+
+if page.full_page():
+    st.subheader("Public reviews")
+    card, shares = st.columns([1, 2])
+    with card:
+        cards.kpi_card(STARS, f)
+    with shares:
+        if line := data.review_shares(f):
+            st.markdown(line)
+page.metric_trend("satisfaction-review-rating-trend", STARS, f, ("Star-only reviews count: most reviews have no text",))
+# By site and by region (reviews carry no segment).
+for group in ("source", "region"):
+    stars, reason = query.metric_or_error(STARS, f, by=(group,))
+    if page.unavailable(reason):
+        break
+    stars_spec = metrics.spec(STARS)
+    page.chart(
+        f"satisfaction-review-rating-by-{group}",
+        group_trends(
+            stars,
+            group,
+            "mean",
+            stars_spec.min_n,
+            f"Review stars by {'site' if group == 'source' else group}",
+            f"Mean stars (1-5) by {f.grain}; band: 95 % Student t interval; hollow grey: n < {stars_spec.min_n}; "
+            "header: reviews in the whole window",
+        ),
+        stars,
+    )
 
 if page.full_page():
     st.subheader(f"By {split}")

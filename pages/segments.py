@@ -122,3 +122,6 @@ if page.full_page():
                 for q in quotes.iter_rows(named=True):
                     # Plain text: comments are never rendered as markup.
                     st.text(f"“{q['text']}” ({q['date']:%Y-%m-%d}, {q['source']})")
+        if late := segments.late_order_quote(f, chosen):
+            st.markdown("**When an order arrived late**")
+            st.text(late)  # plain text: reviews are never rendered as markup

@@ -89,17 +89,23 @@ elif regions is not None and regions.height:
 if page.full_page():
     st.subheader("Verbatims")
     st.caption("What customers actually wrote, newest first. Theme matching uses the same keyword rules as the charts.")
-    pick_theme, pick_source, search = st.columns([2, 3, 3])
+    pick_theme, pick_source, pick_delivery, search = st.columns([2, 3, 2, 3])
     with pick_theme:
         theme = state.select("Theme", (voice.ALL, *(t.id for t in voice.themes())), key="theme", default=voice.ALL)
     with pick_source:
         source = state.segmented("Source", (voice.ALL, *voice.CHANNELS), key="source", default=voice.ALL)
+    with pick_delivery:
+        delivery = state.segmented(
+            "Order arrived", (voice.ALL, *voice.DELIVERIES), key="delivery", default=voice.ALL,
+            help="Feedback that names its order (order_id): was that order delivered after its promised date?",
+        )  # fmt: skip
     with search:
         words = state.text("Search the text", key="q", placeholder="e.g. late, refund")
-    shown, matches = voice.verbatims(f, theme, source, words)
+    shown, matches = voice.verbatims(f, theme, source, words, delivery=delivery)
     about = "any theme" if theme == voice.ALL else voice.theme_label(theme)
     st.caption(
         f"{matches:,} texts match ({about}, {'all sources' if source == voice.ALL else source}"
+        + ("" if delivery == voice.ALL else f", about orders that arrived {delivery.replace('_', ' ')}")
         + (", with the search words" if words.strip() else "")
         + f"); showing the newest {min(matches, voice.VERBATIM_LIMIT):,}."
     )
@@ -114,6 +120,9 @@ if page.full_page():
             "source": "From",
             "score": st.column_config.NumberColumn("Score", help="NPS 0-10 for NPS surveys, stars 1-5 for reviews"),
             "region": "Region",
+            "days_late": st.column_config.NumberColumn(
+                "Days late", help="Days after the promised date the order arrived (empty: on time, or no order)"
+            ),
             "text": st.column_config.TextColumn("Text", width="large"),
         },
     )

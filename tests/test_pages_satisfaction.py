@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 import metrics
-from connectors.sample import STORY
+from connectors.sample import STORY, generate
 from tests.apptest import run_page
 from ui import satisfaction as sat
 
@@ -161,7 +161,7 @@ def test_page_shows_the_planted_nps_drop_on_top() -> None:
     before = float(text.split("fell from **")[1].split("**")[0])
     after = float(text.split("** to **")[1].split("**")[0])
     assert before >= 25 and after <= 10, (before, after)
-    assert len(at.metric) == 3 and at.metric[0].value.startswith(("+", "-"))
+    assert len(at.metric) == 4 and at.metric[0].value.startswith(("+", "-"))  # NPS, CSAT, CES, review stars
     captions = " ".join(c.value for c in at.caption)
     assert "n = " in captions and "95 % CI" in captions
 
@@ -169,12 +169,12 @@ def test_page_shows_the_planted_nps_drop_on_top() -> None:
 def test_split_comes_from_the_url_and_drives_the_breakdown() -> None:
     at = run({"split": "region"})
     assert at.get("button_group")[0].value == "region"
-    assert at.subheader[0].value == "By region"
+    assert at.subheader[1].value == "By region"
     table = at.dataframe[0].value
     assert sorted(table["region"]) == sorted(STORY.regions)
     titles = chart_titles(at)
     assert "Net Promoter Score by region" in titles and "NPS scores by region, 0 to 10" in titles
-    assert len(titles) == 10
+    assert len(titles) == 13
 
 
 def chart_data(chart) -> pl.DataFrame:
@@ -184,7 +184,7 @@ def chart_data(chart) -> pl.DataFrame:
 
 def test_default_split_is_segment_with_small_groups_flagged() -> None:
     at = run({"grain": "week"})
-    assert at.subheader[0].value == "By segment"
+    assert at.subheader[1].value == "By segment"
     charts = {json.loads(c.proto.spec)["title"]["text"]: c for c in at.get("vega_lite_chart")}
     rows = chart_data(charts["Net Promoter Score by segment"])
     assert any(label.startswith(STORY.focus_segment + " (n = ") for label in rows["label"].unique())
@@ -203,3 +203,17 @@ def test_single_chart_link_draws_only_that_chart() -> None:
     at = run({"split": "region"}, chart="satisfaction-score-distribution")
     assert chart_titles(at) == ["How customers score us, 0 to 10"]
     assert not at.metric and not at.dataframe
+
+
+def test_review_stars_section_counts_star_only_reviews() -> None:
+    at = run()
+    assert at.subheader[0].value == "Public reviews"
+    tables = generate()
+    stars = metrics.compute(sat.STARS, tables, grain="all").row(0, named=True)
+    line = next(m.value for m in at.markdown if "give 4 or 5 stars" in m.value)
+    assert f"of {stars['n']:,} reviews" in line and f"**{stars['share_positive']:.0%}**" in line
+    assert stars["n"] > tables["reviews"].get_column("text").drop_nulls().len()  # star-only ones included
+    titles = chart_titles(at)
+    assert {"Review rating (stars)", "Review stars by site", "Review stars by region"} <= set(titles)
+    by_site = {json.loads(c.proto.spec)["title"]["text"]: c for c in at.get("vega_lite_chart")}["Review stars by site"]
+    assert set(chart_data(by_site)["source"]) == {"trustpilot", "google", "yelp"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 import pytest
 from hypothesis import given, settings
@@ -50,8 +52,12 @@ def test_persona_card_defaults_to_the_focus_segment(default_page: AppTest) -> No
     text = captions(at)
     assert "n = 1,595 · 95 % CI +57 – +63" in text and "n = 882" in text and "spread sd/mean 0.65" in text
     quotes = [t.value for t in at.text if t.value.startswith("“")]  # st.text: definitions too
-    assert 2 <= len(quotes) <= 3, "sample verbatims as plain text"
+    late = [q for q in quotes if " late, " in q]
+    assert 2 <= len(quotes) - len(late) <= 3, "sample verbatims as plain text"
     assert all(f"({STORY.end.year}-" in q for q in quotes), "the newest comments, with their date"
+    # And one review of an order that arrived late, with how late and its stars.
+    assert len(late) == 1 and "When an order arrived late" in markdown(at)
+    assert re.search(r", (trustpilot|google|yelp), \d+ days? late, [1-5] of 5 stars\)$", late[0]), late[0]
 
 
 def test_focus_key_selects_the_persona_card() -> None:

@@ -53,7 +53,7 @@ def test_page_shows_takeaway_charts_and_verbatims(default_page: AppTest) -> None
     # All texts, unfiltered: as many as the metric counts, and the table is capped.
     table = at.dataframe[0].value
     assert len(table) == voice.VERBATIM_LIMIT
-    assert list(table.columns) == ["date", "channel", "source", "score", "region", "text"]
+    assert list(table.columns) == ["date", "channel", "source", "score", "region", "days_late", "text"]
     dates = list(table["date"])
     assert dates == sorted(dates, reverse=True), "newest first"
     texts = metrics.compute("voice.themes", generate(), grain="all")

@@ -8,6 +8,7 @@ import polars as pl
 import streamlit as st
 
 import metrics
+from metrics.ratings import LATE, ON_TIME, late_cost
 from ui import data, query
 from ui.state import Filters
 
@@ -56,8 +57,18 @@ def map_cells(filters: Filters) -> tuple[pl.DataFrame | None, str | None]:
 
 
 def carrier_gaps(filters: Filters) -> tuple[pl.DataFrame | None, str | None]:
+    return _gaps(filters, "carrier")
+
+
+def region_gaps(filters: Filters) -> tuple[pl.DataFrame | None, str | None]:
+    """Both lenses per region over the window, or why not (e.g. orders without a region, as marketplace
+    exports come): the page says so and goes on."""
+    return _gaps(filters, "region")
+
+
+def _gaps(filters: Filters, category: str) -> tuple[pl.DataFrame | None, str | None]:
     try:
-        return query.gap_by("delivery.on_time_shipped", RECEIVED, filters, "carrier"), None
+        return query.gap_by("delivery.on_time_shipped", RECEIVED, filters, category), None
     except metrics.MetricError as err:
         return None, str(err)
 
@@ -66,3 +77,48 @@ def carrier_trends(filters: Filters, carriers: list[str]) -> pl.DataFrame:
     """Both on-time lenses per carrier and period, for the chosen carriers (all when none chosen)."""
     trend = query.twins("delivery.on_time_shipped", RECEIVED, filters, by=("carrier",))
     return trend.filter(pl.col("carrier").is_in(carriers)) if carriers else trend
+
+
+# --- What a late delivery costs -----------------------------------------------------------------------------
+
+RATING_BY_DELIVERY = "satisfaction.rating_by_delivery"
+DELIVERY_LABELS = {
+    ON_TIME: "On time",
+    LATE: "Late (all)",
+    "late_1_2": "1-2 days late",
+    "late_3_7": "3-7 days late",
+    "late_8_plus": "8+ days late",
+}
+
+
+def late_ratings(filters: Filters) -> tuple[pl.DataFrame | None, str | None]:
+    """Over the whole window: mean stars of on-time orders, of late ones, and of each days-late band, with
+    intervals and the difference to on time; `label` reads as the chart's rows, in DELIVERY_LABELS order."""
+    late, reason = query.metric_or_error(RATING_BY_DELIVERY, filters, grain="all")
+    if reason:
+        return None, reason
+    bands = query.metric(RATING_BY_DELIVERY, filters, grain="all", lateness="bands")
+    both = pl.concat([late, bands.filter(pl.col("delivery") != ON_TIME)])
+    order = pl.Enum(list(DELIVERY_LABELS))
+    return both.with_columns(
+        label=pl.col("delivery").replace_strict(DELIVERY_LABELS), rank=pl.col("delivery").cast(order)
+    ).sort("rank").drop("rank"), None
+
+
+def late_cost_sentence(filters: Filters) -> str | None:
+    """'Orders that arrive late are rated 1.3 stars lower (95 % CI ...)', or None when the data cannot say."""
+    frame, reason = query.metric_or_error(RATING_BY_DELIVERY, filters, grain="all")
+    if reason or frame is None:
+        return None
+    cost = late_cost(frame, metrics.spec(RATING_BY_DELIVERY).min_n)
+    if cost is None:
+        return None
+    direction = "lower" if cost.difference < 0 else "higher"
+    low, high = sorted((abs(cost.ci_low), abs(cost.ci_high))) if cost.clear else (cost.ci_low, cost.ci_high)
+    interval = (
+        f"95 % CI {low:.1f} to {high:.1f}" if cost.clear else f"95 % CI {low:+.1f} to {high:+.1f}: no clear difference"
+    )
+    return (
+        f"Orders that arrive late are rated **{abs(cost.difference):.1f} stars {direction}** than orders that arrive"
+        f" on time ({interval}; {cost.late_n:,} reviews of late orders, {cost.on_time_n:,} of on-time ones)."
+    )

@@ -19,6 +19,7 @@ TWIN_PAIRS = (
 PAIR_LABELS = {"delivery.on_time_received": "On time", "delivery.lead_time_customer": "Lead time (median days)"}
 CUSTOMER_KPIS = (
     "satisfaction.nps",
+    "satisfaction.review_rating",  # next to NPS: what customers grade us in public
     "satisfaction.csat",
     "satisfaction.ces",
     "retention.three_month",

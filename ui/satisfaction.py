@@ -26,6 +26,7 @@ from ui.shifts import largest_shift
 from ui.state import Filters
 
 NPS, CSAT, CES = "satisfaction.nps", "satisfaction.csat", "satisfaction.ces"
+STARS = "satisfaction.review_rating"
 METRICS = (NPS, CSAT, CES)
 SPLITS = ("segment", "region")
 CATEGORIES = ("detractors", "passives", "promoters")  # bottom to top when stacked
@@ -267,3 +268,19 @@ def split_in_url() -> str:
     """The breakdown a single-chart link asks for (the page control is not drawn then)."""
     split = st.query_params.get("split", SPLITS[0])
     return split if split in SPLITS else SPLITS[0]
+
+
+# ---------------------------------------------------------------- review stars
+
+
+def review_shares(filters: Filters) -> str | None:
+    """Over the whole window: the share of 4-5 star reviews (with its interval) and of 1-star ones, with n."""
+    frame, error = query.metric_or_error(STARS, filters, grain="all")
+    if error or frame is None or frame.is_empty():
+        return None
+    row = frame.row(0, named=True)
+    return (
+        f"Over the window, **{row['share_positive']:.0%}** of {row['n']:,} reviews give 4 or 5 stars "
+        f"(95 % CI {row['positive_ci_low']:.0%}–{row['positive_ci_high']:.0%}) and **{row['share_one_star']:.0%}**"
+        " give 1 star. Star-only reviews count here; the Voice page reads only the ones with text."
+    )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from metrics.intervals import t_mean, wilson
+from metrics.ratings import LATE
 from metrics.segments import RFM_RULES
 from ui import query, voice
 from ui.state import Filters
@@ -149,3 +150,18 @@ def sample_verbatims(filters: Filters, segment: str, themes: list[str], k: int =
         rest = voice.match(own).head(k).with_columns(theme=pl.lit(""))
         picked = rest if picked is None else pl.concat([picked, rest], how="vertical")
     return picked.unique(subset=["text"], keep="first", maintain_order=True).head(k)
+
+
+def late_order_quote(filters: Filters, segment: str) -> str | None:
+    """The newest review (with text) from this segment about an order that arrived late, as a plain-text
+    quote with its date, site, days late and stars; None when there is none."""
+    base = voice.all_texts(filters)
+    if base.is_empty() or "segment" not in base.columns:
+        return None
+    late = voice.match(base.filter(pl.col("segment") == segment), source="reviews", delivery=LATE)
+    if late.is_empty():
+        return None
+    row = late.row(0, named=True)
+    days = f"{row['days_late']} day{'' if row['days_late'] == 1 else 's'} late"
+    stars = "" if row["score"] is None else f", {row['score']:.0f} of 5 stars"
+    return f"“{row['text']}” ({row['date']:%Y-%m-%d}, {row['source']}, {days}{stars})"

@@ -185,6 +185,7 @@ PAGE_KEYS: dict[str, str] = {
     "theme": "voice: the theme whose verbatims are listed",
     "source": "voice: verbatims from surveys, reviews or notes",
     "q": "voice: words to search for in verbatims",
+    "delivery": "voice: verbatims about orders that arrived late or on_time",
     "focus": "segments: the segment the persona card describes",
     "carrier": "delivery: carriers in the carrier breakdown",
 }

@@ -17,6 +17,7 @@ import streamlit as st
 from metrics.api import CUSTOMER_TABLE, filter_rows
 from metrics.errors import MissingData
 from metrics.intervals import wilson
+from metrics.ratings import LATE, ON_TIME, delivery_status
 from metrics.segments import customer_segments
 from metrics.spec import Query
 from metrics.taxonomy import Theme, load_themes
@@ -26,6 +27,7 @@ from ui.state import Filters
 
 CHANNELS = tuple(channel for _, _, channel in TEXT_SOURCES.values())  # surveys, reviews, notes
 ALL = "all"
+DELIVERIES = (LATE, ON_TIME)  # verbatims about an order that arrived late / on time (metrics.ratings' rule)
 DELIVERY_THEME = "delivery_speed"
 VERBATIM_LIMIT = 200
 NPS_GROUPS = ("promoters", "passives", "detractors")
@@ -140,16 +142,32 @@ def _where(tables: dict[str, pl.DataFrame], table: str, where: dict[str, tuple[s
     return filter_rows(nw.from_native(tables[table]).lazy(), customers, where)
 
 
+def _with_delivery(texts: pl.DataFrame, tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """`delivery` (late | on_time, null when the text names no delivered order) and `days_late` per text."""
+    orders = tables.get("orders")
+    needed = {"order_id", "promised_date", "delivered_date"}
+    if orders is None or not needed <= set(orders.columns):
+        return texts.with_columns(delivery=pl.lit(None, pl.String), days_late=pl.lit(None, pl.Int64))
+    status = delivery_status(nw.from_native(orders.select(*needed)).lazy()).collect().to_polars()
+    status = status.select(
+        "order_id",
+        delivery=pl.when(pl.col("late")).then(pl.lit(LATE)).otherwise(pl.lit(ON_TIME)),
+        days_late=pl.when(pl.col("late")).then(pl.col("days_late")),  # none for on-time orders
+    )
+    return texts.join(status, on="order_id", how="left")
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def _all_texts(version: str, start: date, end: date, where: tuple[tuple[str, tuple[str, ...]], ...]) -> pl.DataFrame:
-    """Every text in the window and filters, with its day, channel, source, score, region, customer and segment."""
+    """Every text in the window and filters, with its day, channel, source, score, region, customer, segment,
+    order and whether that order arrived late."""
     del version  # cache key only
     tables = data.dataset().tables
     frames = {t: _where(tables, t, dict(where)) for t in TEXT_SOURCES if t in tables}
     if not frames:
         return pl.DataFrame()
-    q = Query(grain="day", by=("customer_id", "region"), start=start, end=end)
-    out = texts(frames, q).collect().to_polars().rename({"period": "date"})
+    q = Query(grain="day", by=("customer_id", "region", "order_id"), start=start, end=end)
+    out = _with_delivery(texts(frames, q).collect().to_polars().rename({"period": "date"}), tables)
     segment_frames = {t: nw.from_native(tables[t]).lazy() for t in ("customers", "orders") if t in tables}
     try:
         segments = customer_segments(segment_frames).collect().to_polars()
@@ -168,13 +186,18 @@ def theme_expr(theme_id: str) -> pl.Expr:
     return pl.col("text").str.contains(theme.pattern)
 
 
-def match(frame: pl.DataFrame, theme: str = ALL, source: str = ALL, search: str = "") -> pl.DataFrame:
-    """Texts matching a theme id, a channel and a literal, case-insensitive search; newest first."""
+def match(
+    frame: pl.DataFrame, theme: str = ALL, source: str = ALL, search: str = "", delivery: str = ALL
+) -> pl.DataFrame:
+    """Texts matching a theme id, a channel, a literal, case-insensitive search and the delivery of the order
+    they are about (late | on_time); newest first."""
     preds = []
     if theme != ALL:
         preds.append(theme_expr(theme))
     if source != ALL:
         preds.append(pl.col("channel") == source)
+    if delivery != ALL:
+        preds.append(pl.col("delivery") == delivery)
     if search.strip():
         preds.append(pl.col("text").str.to_lowercase().str.contains(search.strip().lower(), literal=True))
     out = frame.filter(*preds) if preds else frame
@@ -182,14 +205,20 @@ def match(frame: pl.DataFrame, theme: str = ALL, source: str = ALL, search: str 
 
 
 def verbatims(
-    filters: Filters, theme: str = ALL, source: str = ALL, search: str = "", limit: int = VERBATIM_LIMIT
+    filters: Filters,
+    theme: str = ALL,
+    source: str = ALL,
+    search: str = "",
+    limit: int = VERBATIM_LIMIT,
+    delivery: str = ALL,
 ) -> tuple[pl.DataFrame, int]:
-    """The newest `limit` matching texts (date, channel, source, score, region, text) and how many match."""
+    """The newest `limit` matching texts (date, channel, source, score, region, days late, text) and how many
+    match."""
     base = all_texts(filters)
     if base.is_empty():
         return base, 0
-    found = match(base, theme, source, search)
-    shown = found.head(limit).select("date", "channel", "source", "score", "region", "text")
+    found = match(base, theme, source, search, delivery)
+    shown = found.head(limit).select("date", "channel", "source", "score", "region", "days_late", "text")
     return shown, found.height
 
 

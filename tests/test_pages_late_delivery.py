@@ -1,0 +1,96 @@
+"""What a late delivery costs, on the Delivery page, the Overview and the Voice page's verbatims."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import metrics
+from connectors.sample import generate
+from metrics.ratings import late_cost
+from tests.apptest import captions, run_page
+
+OLIST = Path(__file__).parent / "fixtures" / "olist" / "sources.toml"
+RATING = "satisfaction.rating_by_delivery"
+
+
+def markdown(at: AppTest) -> str:
+    return " ".join(m.value for m in at.markdown)
+
+
+@pytest.fixture(scope="module")
+def sample() -> dict[str, pl.DataFrame]:
+    return generate()
+
+
+def test_delivery_page_says_what_a_late_delivery_costs(sample) -> None:
+    at = run_page("pages/delivery.py")
+    assert "What a late delivery costs" in [s.value for s in at.subheader]
+    late = metrics.compute(RATING, sample, grain="all").row(0, named=True)
+    sentence = next(m.value for m in at.markdown if m.value.startswith("Orders that arrive late"))
+    assert f"**{abs(late['difference']):.1f} stars lower**" in sentence
+    assert f"95 % CI {-late['difference_ci_high']:.1f} to {-late['difference_ci_low']:.1f}" in sentence
+    assert f"{late['n']:,} reviews of late orders" in sentence
+    assert "chart=delivery-late-ratings" in captions(at)
+
+
+def test_overview_puts_stars_next_to_nps_and_the_late_sentence(sample) -> None:
+    at = run_page()
+    assert any(m.value.startswith("Orders that arrive late are rated") for m in at.markdown)
+    stars = metrics.compute("satisfaction.review_rating", sample).filter(pl.col("n") > 0).tail(1).row(0, named=True)
+    assert f"{stars['value']:.2f}" in [m.value for m in at.metric]
+
+
+def test_voice_lists_only_late_orders_feedback(sample) -> None:
+    at = run_page("pages/voice.py", {"delivery": "late", "source": "reviews"})
+    assert at.get("button_group")[1].value == "late"
+    table = at.dataframe[0].value
+    assert len(table) > 0 and (table["days_late"] > 0).all()
+    # By hand: reviews with text whose order arrived after its promised date.
+    orders = sample["orders"].filter(pl.col("delivered_date") > pl.col("promised_date")).select("order_id")
+    late_reviews = sample["reviews"].filter(pl.col("text").is_not_null()).join(orders, on="order_id")
+    assert f"{late_reviews.height:,} texts match" in captions(at)
+    assert "about orders that arrived late" in captions(at)
+
+
+@pytest.fixture
+def olist(monkeypatch):
+    monkeypatch.setenv("OUTSIDEIN_SOURCES", str(OLIST))
+
+
+def test_olist_export_late_orders_quoted_and_no_sentence_on_four_reviews(olist) -> None:
+    voice = run_page("pages/voice.py", {"delivery": "late"})
+    table = voice.dataframe[0].value
+    # L1, L3 and L4 wrote a comment (L2 gave stars only): 1, 5 and 10 days late, newest first.
+    assert list(table["days_late"]) == [10, 5, 1]
+    assert list(table["score"]) == [1, 1, 3]
+    assert table["text"].iloc[0] == "Demorou demais.\r\nChegou dez dias depois do previsto, com a caixa amassada."
+    delivery = run_page("pages/delivery.py")
+    assert "What a late delivery costs" in [s.value for s in delivery.subheader]
+    # 4 late reviews against 6 on time: below the metric's minimum, so the page does not claim a number.
+    assert "Orders that arrive late" not in markdown(delivery)
+    assert "chart=delivery-late-ratings" in captions(delivery)
+
+
+def _rows(late_n: int, on_time_n: int, low: float | None, high: float | None) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "delivery": ["late", "on_time"],
+            "n": [late_n, on_time_n],
+            "difference": [-1.0, None],
+            "difference_ci_low": [low, None],
+            "difference_ci_high": [high, None],
+        }
+    )
+
+
+def test_late_cost_needs_enough_answers_on_both_sides_and_an_interval() -> None:
+    assert late_cost(_rows(29, 500, -1.5, -0.5), 30) is None
+    assert late_cost(_rows(30, 29, -1.5, -0.5), 30) is None
+    assert late_cost(_rows(30, 30, None, None), 30) is None
+    assert late_cost(_rows(30, 30, -1.5, -0.5), 30).clear
+    assert not late_cost(_rows(30, 30, -1.5, 0.5), 30).clear
+    assert late_cost(_rows(30, 30, -1.5, 0.5), 30).late_n == 30
