@@ -291,6 +291,32 @@ def hand_ces(t: Tables) -> pl.DataFrame:
     )
 
 
+def hand_review_rating(t: Tables) -> pl.DataFrame:
+    r = pl.col("rating")
+    return (
+        t["reviews"]
+        .lazy()
+        .filter(r.is_between(1, 5))
+        .group_by(period=_month("published_at"))
+        .agg(n=pl.len(), value=r.mean(), sd=r.std(), positive=(r >= 4).sum(), one_star=(r == 1).sum())
+        .collect()
+    )
+
+
+def hand_rating_by_delivery(t: Tables) -> pl.DataFrame:
+    delivered = pl.col("delivered_date").is_not_null() & pl.col("promised_date").is_not_null()
+    late = pl.col("delivered_date") > pl.col("promised_date")
+    orders = t["orders"].lazy().filter(delivered).select("order_id", period=_month("order_date"), late=late)
+    reviews = t["reviews"].lazy().filter(pl.col("order_id").is_not_null(), pl.col("rating").is_between(1, 5))
+    return (
+        reviews.select("order_id", "rating")
+        .join(orders, on="order_id")
+        .group_by("period", delivery=pl.when("late").then(pl.lit("late")).otherwise(pl.lit("on_time")))
+        .agg(n=pl.len(), value=pl.col("rating").mean(), sd=pl.col("rating").std())
+        .collect()
+    )
+
+
 def hand_rfm(t: Tables) -> pl.DataFrame:
     o = t["orders"]
     ref = o.get_column("order_date").max()
@@ -477,6 +503,8 @@ def _duck(name: str, t: Tables) -> pl.DataFrame:
         "satisfaction.nps": lambda: ref_satisfaction.nps(t["responses"], "month"),
         "satisfaction.csat": lambda: ref_satisfaction.csat(t["responses"], "month"),
         "satisfaction.ces": lambda: ref_satisfaction.ces(t["responses"], "month"),
+        "satisfaction.review_rating": lambda: ref_satisfaction.review_rating(t["reviews"], "month"),
+        "satisfaction.rating_by_delivery": lambda: ref_satisfaction.rating_by_delivery(o, t["reviews"], "month"),
         "segments.rfm": lambda: ref_segments.rfm(o),
         "segments.summary": lambda: ref_segments.summary(o, t["responses"], t["customers"]),
         "voice.themes": lambda: ref_voice.themes({k: t[k] for k in ("responses", "reviews", "notes")}, themes, "month"),
@@ -511,6 +539,8 @@ CASES: dict[str, Case] = {
     "satisfaction.nps": Case(hand_nps, SERIES, ("n", "promoters", "passives", "detractors", "value")),
     "satisfaction.csat": Case(hand_csat, SERIES, ("n", "successes", "value")),
     "satisfaction.ces": Case(hand_ces, SERIES, ("n", "value", "share_easy")),
+    "satisfaction.review_rating": Case(hand_review_rating, SERIES, ("n", "value", "positive", "one_star")),
+    "satisfaction.rating_by_delivery": Case(hand_rating_by_delivery, ("period", "delivery"), ("n", "value")),
     "segments.rfm": Case(
         hand_rfm,
         ("customer_id",),

@@ -9,10 +9,9 @@ import narwhals as nw
 import polars as pl
 
 from connectors.contract import RATING_RANGE, SURVEY_RANGES
-from metrics import _ci
 from metrics.errors import MissingData
-from metrics.intervals import t_quantile
-from metrics.periods import bucket, days_between
+from metrics.intervals import t_quantile, wilson
+from metrics.periods import bucket, days_since_epoch
 from metrics.spec import MetricSpec, Query
 
 POSITIVE_MIN = 4  # 4-5 stars count as a positive review
@@ -20,11 +19,6 @@ ON_TIME, LATE = "on_time", "late"
 # Days-late bands (delivered_date - promised_date), inclusive upper bounds; the last band is open.
 LATE_BANDS: tuple[tuple[str, int | None], ...] = (("late_1_2", 2), ("late_3_7", 7), ("late_8_plus", None))
 DELIVERY_KEYS: tuple[str, ...] = (ON_TIME, LATE, *(name for name, _ in LATE_BANDS))
-
-
-def _count(flag: nw.Expr) -> nw.Expr:
-    # Cast after sum: Polars sums booleans into UInt32, DuckDB into HUGEINT.
-    return flag.cast(nw.Int64()).sum().cast(nw.Int64())
 
 
 def _review_rating(frames: Mapping[str, nw.LazyFrame], q: Query) -> nw.LazyFrame:
@@ -39,17 +33,21 @@ def _review_rating(frames: Mapping[str, nw.LazyFrame], q: Query) -> nw.LazyFrame
             n=nw.len(),
             value=rating.mean(),
             sd=rating.std(ddof=1),
-            positive=_count(rating >= POSITIVE_MIN),
-            one_star=_count(rating == low),
+            positive=(rating >= POSITIVE_MIN).sum(),
+            one_star=(rating == low).sum(),
         )
+        .collect()
+        .to_polars()  # one row per period: the shares and their interval are cheaper here than planned lazily
+        .with_columns(pl.col("positive", "one_star").cast(pl.Int64))  # UInt32 from Polars, HUGEINT from DuckDB
     )
-    positive_low, positive_high = _ci.wilson(nw.col("positive"), nw.col("n"))
-    return counted.with_columns(
-        share_positive=_ci.ratio(nw.col("positive"), nw.col("n")),
+    positive_low, positive_high = wilson("positive", "n")
+    shares = counted.with_columns(
+        share_positive=pl.col("positive") / pl.col("n"),
         positive_ci_low=positive_low,
         positive_ci_high=positive_high,
-        share_one_star=_ci.ratio(nw.col("one_star"), nw.col("n")),
+        share_one_star=pl.col("one_star") / pl.col("n"),
     )
+    return nw.from_native(shares).lazy()
 
 
 review_rating = MetricSpec(
@@ -76,12 +74,15 @@ review_rating = MetricSpec(
 # --- Rating by delivery ------------------------------------------------------------------------------------
 
 
-def delivery_status(orders: nw.LazyFrame) -> nw.LazyFrame:
-    """Delivered orders with a promise: their columns plus days_late (delivered_date - promised_date, <= 0 when
-    on time) and `late` (True when received after the promised date). The one home of "late" for feedback."""
-    days_late = days_between("promised_date", "delivered_date", orders.implementation)
+def delivery_status(frame: nw.LazyFrame) -> nw.LazyFrame:
+    """The rows of `frame` (orders, or feedback joined to them) whose order was delivered and had a promise,
+    plus days_late (delivered_date - promised_date, <= 0 when on time) and `late` (received after the promised
+    date). The one home of "late" for feedback."""
+    backend = frame.implementation
+    # Day numbers, not a date difference: free on Polars (a Date is stored as one), integer-only on Spark.
+    days_late = days_since_epoch("delivered_date", backend) - days_since_epoch("promised_date", backend)
     return (
-        orders.filter(~nw.col("delivered_date").is_null(), ~nw.col("promised_date").is_null())
+        frame.filter(~nw.col("delivered_date").is_null(), ~nw.col("promised_date").is_null())
         .with_columns(days_late=days_late.cast(nw.Int64()))
         .with_columns(late=nw.col("days_late") > 0)
     )
@@ -126,8 +127,11 @@ def _linked_feedback(frames: Mapping[str, nw.LazyFrame], q: Query) -> nw.LazyFra
     scored = feedback.filter(~nw.col("order_id").is_null(), counts).select(
         "order_id", *from_feedback, score=nw.col(score_col)
     )
-    status = delivery_status(orders).select("order_id", "order_date", "days_late", *from_orders)
-    return scored.join(status, on="order_id", how="inner").with_columns(period=bucket("order_date", q.grain))
+    # Join first: far fewer feedback rows than orders, so lateness is worked out only for the reviewed ones.
+    dates = orders.select("order_id", "order_date", "promised_date", "delivered_date", *from_orders)
+    return delivery_status(scored.join(dates, on="order_id", how="inner")).with_columns(
+        period=bucket("order_date", q.grain)
+    )
 
 
 def _rating_by_delivery(frames: Mapping[str, nw.LazyFrame], q: Query) -> nw.LazyFrame:
