@@ -124,6 +124,10 @@ def _linked_feedback(frames: Mapping[str, nw.LazyFrame], q: Query) -> nw.LazyFra
     order_cols = orders.collect_schema().names()
     from_orders = [c for c in q.by if c in order_cols]  # a region or segment is the order's, when it has one
     from_feedback = [c for c in q.by if c not in from_orders]
+    if lost := [c for c in from_feedback if c not in have]:
+        raise MissingData(
+            f"cannot break rating by delivery down by {', '.join(lost)}: neither orders nor {table} have it"
+        )
     scored = feedback.filter(~nw.col("order_id").is_null(), counts).select(
         "order_id", *from_feedback, score=nw.col(score_col)
     )

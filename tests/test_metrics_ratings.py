@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from metrics import compute
+from metrics import MetricError, compute
 from metrics.intervals import Z, add_interval, t_quantile
 from tests import metric_shapes as ms
 from tests.reference import assert_matches
@@ -122,10 +122,13 @@ def test_rating_by_delivery_from_nps_answers():
 
 
 def test_rating_by_delivery_says_what_it_misses():
-    with pytest.raises(Exception, match="needs the reviews table"):
+    with pytest.raises(MetricError, match="needs the reviews table"):
         compute("satisfaction.rating_by_delivery", {"orders": _orders()})
-    with pytest.raises(Exception, match=r"needs reviews\.order_id"):
+    with pytest.raises(MetricError, match=r"needs reviews\.order_id"):
         compute("satisfaction.rating_by_delivery", {"orders": _orders(), "reviews": LINKED.drop("order_id")})
+    tables = {"orders": _orders().drop("segment"), "reviews": LINKED, "responses": ms.responses("random")}
+    with pytest.raises(MetricError, match="cannot break rating by delivery down by segment"):
+        compute("satisfaction.rating_by_delivery", tables, by=["segment"])
 
 
 def test_rating_by_delivery_window_is_the_orders():
