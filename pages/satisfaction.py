@@ -77,26 +77,27 @@ if page.full_page():
     with shares:
         if line := data.review_shares(f):
             st.markdown(line)
-page.metric_trend("satisfaction-review-rating-trend", STARS, f, ("Star-only reviews count: most reviews have no text",))
-# By site and by region (reviews carry no segment).
-for group in ("source", "region"):
-    stars, reason = query.metric_or_error(STARS, f, by=(group,))
-    if page.unavailable(reason):
-        break
-    stars_spec = metrics.spec(STARS)
-    page.chart(
-        f"satisfaction-review-rating-by-{group}",
-        group_trends(
+stars_spec = metrics.spec(STARS)
+stars, reason = query.metric_or_error(STARS, f)
+if not page.unavailable(reason):
+    page.metric_trend("satisfaction-review-rating-trend", STARS, f, ("Star-only reviews count: most have no text",))
+    for group in ("source", "region"):  # by site and by region (reviews carry no segment)
+        stars, reason = query.metric_or_error(STARS, f, by=(group,))
+        if page.unavailable(reason):
+            continue
+        page.chart(
+            f"satisfaction-review-rating-by-{group}",
+            group_trends(
+                stars,
+                group,
+                "mean",
+                stars_spec.min_n,
+                f"Review stars by {'site' if group == 'source' else group}",
+                f"Mean stars (1-5) by {f.grain}; band: 95 % Student t interval; hollow grey: n < {stars_spec.min_n}; "
+                "header: reviews in the whole window",
+            ),
             stars,
-            group,
-            "mean",
-            stars_spec.min_n,
-            f"Review stars by {'site' if group == 'source' else group}",
-            f"Mean stars (1-5) by {f.grain}; band: 95 % Student t interval; hollow grey: n < {stars_spec.min_n}; "
-            "header: reviews in the whole window",
-        ),
-        stars,
-    )
+        )
 
 if page.full_page():
     st.subheader(f"By {split}")

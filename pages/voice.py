@@ -27,7 +27,8 @@ if page.full_page():
     st.caption(
         "Most mentioned over the window: "
         + ", ".join(f"{r['label']} {r['share']:.0%}" for r in top.head(3).iter_rows(named=True))
-        + f" of {top.get_column('n').max():,} texts (surveys, reviews and notes)."
+        + f" of {top.get_column('n').max():,} texts (surveys, reviews and notes; star-only reviews have no words"
+        " and are not counted)."
     )
     cards.definition_popover(metrics.spec("voice.themes"))
 
@@ -102,6 +103,12 @@ if page.full_page():
     with search:
         words = state.text("Search the text", key="q", placeholder="e.g. late, refund")
     shown, matches = voice.verbatims(f, theme, source, words, delivery=delivery)
+    if delivery != voice.ALL and not voice.names_delivered_orders(f):
+        st.info(
+            "No text in this view names a delivered order: feedback needs an order_id that the orders table"
+            " knows, with its promised and delivered dates.",
+            icon=":material/info:",
+        )
     about = "any theme" if theme == voice.ALL else voice.theme_label(theme)
     st.caption(
         f"{matches:,} texts match ({about}, {'all sources' if source == voice.ALL else source}"

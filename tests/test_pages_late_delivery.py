@@ -94,3 +94,14 @@ def test_late_cost_needs_enough_answers_on_both_sides_and_an_interval() -> None:
     assert late_cost(_rows(30, 30, -1.5, -0.5), 30).clear
     assert not late_cost(_rows(30, 30, -1.5, 0.5), 30).clear
     assert late_cost(_rows(30, 30, -1.5, 0.5), 30).late_n == 30
+
+
+def test_late_filter_on_feedback_without_orders_says_why(tmp_path, monkeypatch) -> None:
+    (tmp_path / "reviews.csv").write_text(
+        "review_id,published_at,source,rating,text\nV1,2026-01-05,google,1,Late again\n", encoding="utf-8"
+    )
+    (tmp_path / "sources.toml").write_text('[tables.reviews]\nkind = "csv"\npath = "reviews.csv"\n', encoding="utf-8")
+    monkeypatch.setenv("OUTSIDEIN_SOURCES", str(tmp_path / "sources.toml"))
+    at = run_page("pages/voice.py", {"delivery": "late"})
+    assert any("names a delivered order" in i.value for i in at.info)
+    assert "0 texts match" in captions(at)

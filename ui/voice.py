@@ -204,6 +204,12 @@ def match(
     return out.sort(["date", "channel", "source", "text"], descending=[True, False, False, False])
 
 
+def names_delivered_orders(filters: Filters) -> bool:
+    """Whether any text in the view is about a delivered order (an order_id that orders know, with dates)."""
+    base = all_texts(filters)
+    return not base.is_empty() and base.get_column("delivery").is_not_null().any()
+
+
 def verbatims(
     filters: Filters,
     theme: str = ALL,
