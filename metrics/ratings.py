@@ -33,8 +33,9 @@ def _review_rating(frames: Mapping[str, nw.LazyFrame], q: Query) -> nw.LazyFrame
             n=nw.len(),
             value=rating.mean(),
             sd=rating.std(ddof=1),
-            positive=(rating >= POSITIVE_MIN).sum(),
-            one_star=(rating == low).sum(),
+            # Summed as integers: Spark cannot sum booleans.
+            positive=(rating >= POSITIVE_MIN).cast(nw.Int64()).sum(),
+            one_star=(rating == low).cast(nw.Int64()).sum(),
         )
         .collect()
         .to_polars()  # one row per period: the shares and their interval are cheaper here than planned lazily
