@@ -57,7 +57,8 @@ class Settings:
         if not 0 < port < 65536 or not 1 <= replicas <= 64:
             raise SettingError("PORT must be 1-65535 and REPLICAS 1-64")
         base = (env.get("BASE_PATH") or "").strip().strip("/")
-        if base and not re.fullmatch(r"[A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*", base):
+        segments_ok = all(part not in (".", "..") for part in base.split("/"))
+        if base and not (segments_ok and re.fullmatch(r"[A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*", base)):
             raise SettingError(f"BASE_PATH {base!r} may hold only letters, digits, '.', '_', '~', '-' and '/'")
         names = tuple((env.get("SERVER_NAME") or "").split())
         if any(not re.fullmatch(r"[A-Za-z0-9.*-]+", n) for n in names):

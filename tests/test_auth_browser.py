@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 import secrets
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.browser_harness import ERROR_SELECTORS, free_port, streamlit_server, wait_until_drawn
+from tests.browser_harness import ERROR_SELECTORS, OUTPUT, free_port, streamlit_server, wait_until_drawn
 from tests.oidc_provider import INSECURE_OK, auth_secrets, oidc_provider
 
 pytestmark = [pytest.mark.browser, pytest.mark.oidc]
@@ -28,6 +29,7 @@ USERS = {
     "mallory": {"email": "mallory@evil.test", "email_verified": True},  # refused
     "eve": {"email": "eve@acme.com", "email_verified": False},  # the provider does not vouch for it
 }
+SECRETS_SEEN: dict[str, str] = {}  # the server's cookie secret and log file
 SHARED = "/delivery?region=Southwest&grain=week&carrier=Meridian+Freight"
 EVERY_WAY_IN = [
     "/",
@@ -55,9 +57,12 @@ def signed_in_app(tmp_path_factory):
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         secrets_file = tmp_path_factory.mktemp("secrets") / "secrets.toml"
-        secrets_file.write_text(auth_secrets(provider, url, secrets.token_hex(32)) + ACCESS)
+        cookie_secret = secrets.token_hex(32)
+        secrets_file.write_text(auth_secrets(provider, url, cookie_secret) + ACCESS)
         args = ["--secrets.files", str(secrets_file)]
         with streamlit_server(env=INSECURE_OK, script="asgi.py", args=args, port=port) as server_url:
+            SECRETS_SEEN["cookie"] = cookie_secret
+            SECRETS_SEEN["log"] = str(OUTPUT / f"streamlit-{port}.log")
             yield server_url, provider
 
 
@@ -162,3 +167,23 @@ def test_sign_out_ends_access(signed_in_app, viewer) -> None:
     viewer.goto(url + "/delivery")
     wait_for_text(viewer, "Sign in to see the dashboard")
     assert_no_data(viewer)
+
+
+def test_secrets_are_never_shown(signed_in_app, viewer) -> None:
+    url, _ = signed_in_app
+    viewer.goto(url + "/sources")
+    sign_in(viewer, "ana")
+    viewer.wait_for_url(re.compile(r".*/sources$"), timeout=60_000)
+    wait_until_drawn(viewer)
+    html = viewer.content()
+    assert "outside-in-test-secret" not in html and "cookie_secret" not in html
+    cookies = {c["name"]: c for c in viewer.context.cookies()}
+    assert cookies["_streamlit_user"]["httpOnly"], "the identity cookie is out of scripts' reach"
+
+
+def test_secrets_are_never_logged(signed_in_app) -> None:
+    """Runs last in this module: the server's log holds every sign-in above (Streamlit logs to stderr, unbuffered)."""
+    log = Path(SECRETS_SEEN["log"]).read_text()
+    assert "You can now view" in log, "this is the server's log"
+    assert SECRETS_SEEN["cookie"] not in log
+    assert "outside-in-test-secret" not in log
