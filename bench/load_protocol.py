@@ -87,7 +87,7 @@ def run(replicas: int, levels: list[int], rounds: int) -> None:
             memory = " ".join(f"{rss_mb(s.replica_pid(i)):.0f}" for i in range(replicas))
             ratio = p95 / base_p95
             print(
-                f"{viewers:>8} | {len(times) + errors:>4} | {errors:>6} | {percentile(times, 50):8.2f} | "
+                f"{viewers:>7} | {len(times) + errors:>4} | {errors:>6} | {percentile(times, 50):8.2f} | "
                 f"{p95:5.2f} | {ratio:14.2f} | {memory}   ({wall:.0f} s wall)",
                 flush=True,
             )
