@@ -59,7 +59,8 @@ async def wave(urls: list[str]) -> tuple[list[float], int]:
 
 
 def line(name: str, sessions: int, times: list[float], errors: int, memory: str) -> str:
-    return f"{name:<12} {sessions:>8} | {errors:>6} | {percentile(times, 50):8.1f} | {percentile(times, 95):6.1f} | {memory}"
+    median, p95 = percentile(times, 50), percentile(times, 95)
+    return f"{name:<12} {sessions:>8} | {errors:>6} | {median:8.1f} | {p95:6.1f} | {memory}"
 
 
 def main() -> None:
