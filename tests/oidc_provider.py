@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from tests.browser_harness import OUTPUT, free_port
+from tests.browser_harness import OUTPUT, free_port, stop
 
 # Both ends speak plain HTTP on loopback; Authlib refuses that unless told it is a test.
 INSECURE_OK = {"AUTHLIB_INSECURE_TRANSPORT": "1"}
@@ -58,11 +58,7 @@ def oidc_provider(timeout: float = 30) -> Iterator[Provider]:
                 time.sleep(0.2)
         yield provider
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         log.close()
 
 

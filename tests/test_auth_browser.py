@@ -81,6 +81,14 @@ def sign_in(page, sub: str) -> None:
     page.get_by_role("button", name="Authorize").click()
 
 
+def open_signed_in(page, url: str, path: str, sub: str) -> None:
+    """Open `path`, sign in as `sub`, wait until the same page is drawn again."""
+    page.goto(url + path)
+    sign_in(page, sub)
+    page.wait_for_url(re.compile(".*" + re.escape(path) + "$"), timeout=60_000)
+    wait_until_drawn(page)
+
+
 def main_text(page) -> str:
     return page.locator('[data-testid="stMain"]').inner_text()
 
@@ -154,10 +162,7 @@ def test_not_signed_in_sees_no_data_on_any_way_in(signed_in_app, viewer) -> None
 
 def test_sign_out_ends_access(signed_in_app, viewer) -> None:
     url, _ = signed_in_app
-    viewer.goto(url + "/catalog")
-    sign_in(viewer, "ana")
-    viewer.wait_for_url(re.compile(r".*/catalog$"), timeout=60_000)
-    wait_until_drawn(viewer)
+    open_signed_in(viewer, url, "/catalog", "ana")
     viewer.locator('[data-testid="stSidebar"]').get_by_role("button", name="Sign out").click()
     # The provider offers to end its own session too, then sends the browser back to the app.
     viewer.wait_for_url(re.compile(r".*/oauth2/end_session.*"), timeout=30_000)
@@ -171,10 +176,7 @@ def test_sign_out_ends_access(signed_in_app, viewer) -> None:
 
 def test_secrets_are_never_shown(signed_in_app, viewer) -> None:
     url, _ = signed_in_app
-    viewer.goto(url + "/sources")
-    sign_in(viewer, "ana")
-    viewer.wait_for_url(re.compile(r".*/sources$"), timeout=60_000)
-    wait_until_drawn(viewer)
+    open_signed_in(viewer, url, "/sources", "ana")
     html = viewer.content()
     assert "outside-in-test-secret" not in html and "cookie_secret" not in html
     cookies = {c["name"]: c for c in viewer.context.cookies()}
