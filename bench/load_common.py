@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from pathlib import Path
 
@@ -12,14 +13,13 @@ _GRAINS = ("month", "week", "quarter")
 
 
 def views(count: int) -> list[tuple[str, str]]:
-    """`count` different filtered views as (page url path, query string), round-robin over the pages."""
-    regions, segments = (*REGIONS, None), (None, *SEGMENTS)
+    """`count` different filtered views (up to 630) as (page url path, query string), round-robin over pages."""
+    combos = list(itertools.product((*REGIONS, None), _GRAINS, (None, *SEGMENTS), _PAGES))
     out = []
-    for i in range(count):
-        region, grain = regions[(i // 6 + i) % len(regions)], _GRAINS[(i // 2) % len(_GRAINS)]
-        segment = segments[(i // 3) % len(segments)]
+    for i in range(count):  # a stride coprime with len(combos) visits each once; 97 % 6 == 1 keeps pages in turn
+        region, grain, segment, page = combos[(i * 97) % len(combos)]
         pairs = (("region", region), ("grain", grain), ("segment", segment))
-        out.append((_PAGES[i % len(_PAGES)], "&".join(f"{k}={v.replace(' ', '+')}" for k, v in pairs if v)))
+        out.append((page, "&".join(f"{k}={v.replace(' ', '+')}" for k, v in pairs if v)))
     return out
 
 

@@ -34,20 +34,25 @@ TIMEOUT_S = 180
 async def one_view(ws_url: str, public: str, page: str, query: str) -> tuple[float, str | None]:
     """Seconds from asking for the view to the end of its script run; an error's name, if any."""
     async with websockets.connect(ws_url, subprotocols=["streamlit"], max_size=None, open_timeout=60) as ws:
-        ask = BackMsg()
-        ask.rerun_script.query_string = query
-        ask.rerun_script.page_name = page
-        ask.rerun_script.context_info.url = f"{public}/{page}"
-        started = time.perf_counter()
-        await ws.send(ask.SerializeToString())
-        while True:
-            msg = ForwardMsg()
-            msg.ParseFromString(await asyncio.wait_for(ws.recv(), TIMEOUT_S))
-            kind = msg.WhichOneof("type")
-            if kind == "delta" and msg.delta.new_element.WhichOneof("type") == "exception":
-                return time.perf_counter() - started, "exception"
-            if kind == "script_finished" and msg.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:
-                return time.perf_counter() - started, None
+        return await run_view(ws, public, page, query)
+
+
+async def run_view(ws, public: str, page: str, query: str) -> tuple[float, str | None]:
+    """Ask an open session for a view; time it until its script run ends."""
+    ask = BackMsg()
+    ask.rerun_script.query_string = query
+    ask.rerun_script.page_name = page
+    ask.rerun_script.context_info.url = f"{public}/{page}"
+    started = time.perf_counter()
+    await ws.send(ask.SerializeToString())
+    while True:
+        msg = ForwardMsg()
+        msg.ParseFromString(await asyncio.wait_for(ws.recv(), TIMEOUT_S))
+        kind = msg.WhichOneof("type")
+        if kind == "delta" and msg.delta.new_element.WhichOneof("type") == "exception":
+            return time.perf_counter() - started, "exception"
+        if kind == "script_finished" and msg.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:
+            return time.perf_counter() - started, None
 
 
 async def level(ws_url: str, public: str, viewers: int, rounds: int, offset: int) -> tuple[list[float], int]:
@@ -69,6 +74,21 @@ async def level(ws_url: str, public: str, viewers: int, rounds: int, offset: int
     return times, sum(err is not None for _, err in outcomes)
 
 
+async def session_cost(ws_url: str, public: str, pid: int, count: int) -> float:
+    """MB one open session adds: `count` sessions on one already-computed view, held open together."""
+    page, query = views(1)[0]
+    await one_view(ws_url, public, page, query)  # the view's metrics are cached: what is left is per session
+    before = rss_mb(pid)
+    sockets = [await websockets.connect(ws_url, subprotocols=["streamlit"], max_size=None) for _ in range(count)]
+    try:
+        for ws in sockets:
+            await run_view(ws, public, page, query)
+        return (rss_mb(pid) - before) / count
+    finally:
+        for ws in sockets:
+            await ws.close()
+
+
 def run(replicas: int, levels: list[int], rounds: int) -> None:
     with tempfile.TemporaryDirectory() as tmp, served(Path(tmp), replicas=replicas, base_path="") as s:
         ws_url = s.url.replace("http://", "ws://") + "/_stcore/stream"
@@ -78,9 +98,11 @@ def run(replicas: int, levels: list[int], rounds: int) -> None:
         print(
             f"\n{replicas} replica(s): viewers | runs | errors | median s | p95 s | p95 / 1 viewer | RSS MB per replica"
         )
-        for viewers in levels:
+        offset = 4 * replicas
+        for viewers in levels:  # every level asks for views no earlier level computed
             started = time.perf_counter()
-            times, errors = asyncio.run(level(ws_url, s.url, viewers, rounds, viewers))
+            times, errors = asyncio.run(level(ws_url, s.url, viewers, rounds, offset))
+            offset += viewers * rounds
             wall = time.perf_counter() - started
             p95 = percentile(times, 95)
             base_p95 = base_p95 or p95
@@ -94,6 +116,9 @@ def run(replicas: int, levels: list[int], rounds: int) -> None:
             if ratio > 2:
                 print(f"   p95 more than doubled at {viewers} concurrent viewers")
                 break
+        if replicas == 1:
+            cost = asyncio.run(session_cost(ws_url, s.url, s.replica_pid(0), 20))
+            print(f"one open session adds {cost:.1f} MB to its replica (20 held open on a cached view)")
 
 
 def main() -> None:
