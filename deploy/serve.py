@@ -6,6 +6,8 @@ Settings (environment):
   BASE_PATH=/cx      serve the whole app under a path prefix (default: none)
   SERVER_NAME="dash.acme.com"  host names accepted (space-separated); others are dropped. Default: any
   RUN_DIR=.serve     where the generated nginx/supervisord configs, pids and logs go
+  HEALTH_TICK=60     seconds between health checks of each replica (5, 60 or 3600: supervisord's ticks);
+                     a replica whose /_stcore/health fails or takes over 10 s is restarted (superlance httpok)
   STREAMLIT_SERVER_COOKIE_SECRET  shared by every replica; without it one is generated once into
                      .streamlit/cookie_secret (git-ignored) and reused on every start
 
@@ -32,6 +34,7 @@ from ui.secret_check import cookie_secret_problem  # noqa: E402
 TEMPLATE = Path(__file__).with_name("nginx.conf.template")
 SECRET_FILE = ROOT / ".streamlit" / "cookie_secret"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+BIN = Path(sys.executable).parent  # supervisord, supervisorctl and httpok live beside this Python
 SECRET_ENV = "STREAMLIT_SERVER_COOKIE_SECRET"
 
 
@@ -46,6 +49,7 @@ class Settings:
     base_path: str  # "" or "/cx"
     server_names: tuple[str, ...]
     run_dir: Path
+    health_tick: int = 60
 
     @classmethod
     def from_env(cls, env: dict[str, str]) -> Settings:
@@ -64,7 +68,10 @@ class Settings:
         if any(not re.fullmatch(r"[A-Za-z0-9.*-]+", n) for n in names):
             raise SettingError(f"SERVER_NAME {names!r}: host names only, separated by spaces")
         run_dir = Path(env.get("RUN_DIR") or ROOT / ".serve").resolve()
-        return cls(port, replicas, f"/{base}" if base else "", names, run_dir)
+        tick = env.get("HEALTH_TICK") or "60"
+        if tick not in ("5", "60", "3600"):
+            raise SettingError(f"HEALTH_TICK must be 5, 60 or 3600 (supervisord's TICK events), not {tick!r}")
+        return cls(port, replicas, f"/{base}" if base else "", names, run_dir, int(tick))
 
 
 def cookie_secret(env: dict[str, str]) -> str:
@@ -137,8 +144,14 @@ def supervisord_conf(settings: Settings, ports: list[int]) -> str:
     for i, port in enumerate(ports):
         sections.append(
             f"[program:replica-{i}]\ncommand={replica_command(settings, port)}\ndirectory={ROOT}\n"
-            f"autorestart=true\nstartsecs=3\nstartretries=100\nstopasgroup=true\nkillasgroup=true\n"
+            f"autorestart=true\nstartsecs=3\nstartretries=100\nstopasgroup=true\nkillasgroup=true\nstopwaitsecs=5\n"
             f"stdout_logfile={run}/replica-{i}.log\nredirect_stderr=true\n"
+        )
+        # A replica that is alive but does not answer (hung) is restarted too: superlance's httpok.
+        health = f"http://127.0.0.1:{port}{settings.base_path}/_stcore/health"
+        sections.append(
+            f"[eventlistener:health-{i}]\ncommand={BIN / 'httpok'} -p replica-{i} -t 10 {health}\n"
+            f"events=TICK_{settings.health_tick}\nstderr_logfile={run}/health-{i}.log\n"
         )
     sections.append(
         f"[program:nginx]\ncommand={NGINX} -c {run}/nginx.conf -g 'daemon off;'\nautorestart=true\n"
@@ -173,7 +186,7 @@ def main() -> int:
         return 2
     where = f"http://{(settings.server_names or ('localhost',))[0]}:{settings.port}{settings.base_path}/"
     print(f"Outside-In: {settings.replicas} replicas behind nginx on {where} (logs in {settings.run_dir})")
-    supervisord = Path(sys.executable).with_name("supervisord")
+    supervisord = BIN / "supervisord"
     os.execv(str(supervisord), [str(supervisord), "-c", str(conf)])
     return 0  # not reached
 

@@ -42,7 +42,9 @@ class Served:
         return subprocess.run([*cmd, *args], capture_output=True, text=True, timeout=30).stdout.strip()
 
     def replica_pid(self, index: int) -> int:
-        return int(self.supervisorctl("pid", f"replica-{index}"))
+        """Its process id; 0 while it is not running."""
+        answer = self.supervisorctl("pid", f"replica-{index}")
+        return int(answer) if answer.isdigit() else 0
 
     def active_sessions(self, index: int) -> int:
         """Sessions open on one replica (0 when it is down), from Streamlit's own metrics."""
@@ -65,7 +67,7 @@ def served(tmp_path: Path, replicas: int = 2, base_path: str = "/cx", timeout: f
     port = free_port()
     run_dir = tmp_path / "serve"
     env = {"PORT": str(port), "REPLICAS": str(replicas), "BASE_PATH": base_path, "RUN_DIR": str(run_dir)}
-    env |= {"SERVER_NAME": "127.0.0.1", "STREAMLIT_SERVER_COOKIE_SECRET": os.urandom(24).hex()}
+    env |= {"SERVER_NAME": "127.0.0.1", "STREAMLIT_SERVER_COOKIE_SECRET": os.urandom(24).hex(), "HEALTH_TICK": "5"}
     OUTPUT.mkdir(exist_ok=True)
     log = (OUTPUT / f"serve-{port}.log").open("w")
     proc = subprocess.Popen(

@@ -102,6 +102,7 @@ def test_replicas_share_settings_and_never_see_the_secret_in_their_command(tmp_p
     assert conf.count("autorestart=true") == 3  # two replicas and nginx
     assert conf.count("--server.baseUrlPath cx") == 2 and conf.count("--server.allowedHosts dash.acme.com") == 2
     assert "cookie" not in conf.lower(), "the cookie secret travels in the environment, not in a file"
+    assert "httpok -p replica-1 -t 10 http://127.0.0.1:9102/cx/_stcore/health" in conf, "hung replicas restarted"
 
 
 def test_hardening_settings() -> None:

@@ -7,6 +7,7 @@ the dead one back and a new viewer is served.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -97,6 +98,18 @@ def test_views_survive_a_replica_dying(proxy: Served, browser) -> None:
     assert newcomer.locator(ERROR_SELECTORS).count() == 0
     for page in [*pages, newcomer]:
         page.context.close()
+
+
+def test_a_hung_replica_is_restarted(proxy: Served) -> None:
+    """Alive but not answering (stopped): the health check (superlance httpok, every 5 s here) restarts it."""
+    old_pid = proxy.replica_pid(1)
+    os.kill(old_pid, signal.SIGSTOP)
+    try:
+        wait_for(lambda: proxy.replica_pid(1) not in (old_pid, 0), 90, "the health check to restart the hung replica")
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(old_pid, signal.SIGCONT)  # if it is still there, let it stop normally
+    wait_for(lambda: proxy.replica_healthy(1), 90, "the restarted replica to answer")
 
 
 def test_copy_link_gives_the_public_address(proxy: Served, browser) -> None:
