@@ -177,3 +177,10 @@ def test_open_dashboard_says_so_unless_told_not_to() -> None:
     at.secrets["access"] = {"open_notice": False}
     at.run()
     assert "Not protected" not in " ".join(c.value for c in at.sidebar.caption)
+
+
+def test_an_allow_list_without_sign_in_is_called_out() -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.secrets["access"] = {"allow": ["@acme.com"], "open_notice": False}
+    at.run()
+    assert "no [auth] section" in " ".join(c.value for c in at.sidebar.caption)

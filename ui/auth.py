@@ -37,7 +37,12 @@ def _sign_out_button(where=st) -> None:
 
 def _open_notice() -> None:
     section = _secrets_section("access") or {}
-    if section.get("open_notice", True) is not False:
+    if section.get("allow"):  # an allow-list without sign-in protects nothing: never hide that
+        st.sidebar.caption(
+            ":orange[Not protected: secrets have an [access] list but no [auth] section, so nobody signs in "
+            "and the list is not applied (README, Sign-in).]"
+        )
+    elif section.get("open_notice", True) is not False:
         st.sidebar.caption(
             ":orange[Not protected: anyone who reaches this address sees every number. "
             "Add [auth] and [access] to secrets to require sign-in (README, Sign-in).]"
