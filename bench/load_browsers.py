@@ -70,7 +70,7 @@ def main() -> None:
     args = parser.parse_args()
     with (
         tempfile.TemporaryDirectory() as tmp,
-        served(Path(tmp), replicas=args.replicas, base_path="") as app,
+        served(Path(tmp), replicas=args.replicas, base_path="", health_tick=60) as app,
         streamlit_server(script="bench/one_chart_app.py") as reference,
     ):
         pool = [f"{app.url}/{p}?{q}" for p, q in views(2 * args.replicas + sum(args.levels))]

@@ -90,7 +90,7 @@ async def session_cost(ws_url: str, public: str, pid: int, count: int) -> float:
 
 
 def run(replicas: int, levels: list[int], rounds: int) -> None:
-    with tempfile.TemporaryDirectory() as tmp, served(Path(tmp), replicas=replicas, base_path="") as s:
+    with tempfile.TemporaryDirectory() as tmp, served(Path(tmp), replicas=replicas, base_path="", health_tick=60) as s:
         ws_url = s.url.replace("http://", "ws://") + "/_stcore/stream"
         # Warm: each replica loads its own copy of the data set once (new connections land on random replicas).
         asyncio.run(level(ws_url, s.url, 4 * replicas, 1, 0))

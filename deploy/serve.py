@@ -142,9 +142,10 @@ def supervisord_conf(settings: Settings, ports: list[int]) -> str:
         f"[supervisorctl]\nserverurl=unix://{run}/supervisor.sock\n",
     ]
     for i, port in enumerate(ports):
+        # startsecs: a booting replica is not listening yet; the health check below only restarts RUNNING ones.
         sections.append(
             f"[program:replica-{i}]\ncommand={replica_command(settings, port)}\ndirectory={ROOT}\n"
-            f"autorestart=true\nstartsecs=3\nstartretries=100\nstopasgroup=true\nkillasgroup=true\nstopwaitsecs=5\n"
+            f"autorestart=true\nstartsecs=20\nstartretries=100\nstopasgroup=true\nkillasgroup=true\nstopwaitsecs=5\n"
             f"stdout_logfile={run}/replica-{i}.log\nredirect_stderr=true\n"
         )
         # A replica that is alive but does not answer (hung) is restarted too: superlance's httpok.

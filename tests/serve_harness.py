@@ -63,11 +63,17 @@ class Served:
 
 
 @contextmanager
-def served(tmp_path: Path, replicas: int = 2, base_path: str = "/cx", timeout: float = 120) -> Iterator[Served]:
+def served(
+    tmp_path: Path, replicas: int = 2, base_path: str = "/cx", timeout: float = 120, health_tick: int = 5
+) -> Iterator[Served]:
     port = free_port()
     run_dir = tmp_path / "serve"
     env = {"PORT": str(port), "REPLICAS": str(replicas), "BASE_PATH": base_path, "RUN_DIR": str(run_dir)}
-    env |= {"SERVER_NAME": "127.0.0.1", "STREAMLIT_SERVER_COOKIE_SECRET": os.urandom(24).hex(), "HEALTH_TICK": "5"}
+    env |= {
+        "SERVER_NAME": "127.0.0.1",
+        "STREAMLIT_SERVER_COOKIE_SECRET": os.urandom(24).hex(),
+        "HEALTH_TICK": str(health_tick),
+    }
     OUTPUT.mkdir(exist_ok=True)
     log = (OUTPUT / f"serve-{port}.log").open("w")
     proc = subprocess.Popen(
