@@ -112,6 +112,8 @@ def test_hardening_settings() -> None:
     assert config["client"]["showErrorDetails"] == "none"
     assert config["client"]["toolbarMode"] == "viewer"
     assert config["server"]["maxCacheDataSize"]
+    assert config["server"]["enableAgentApi"] is False
+    assert "trustedUserHeaders" not in config["server"], "identity only from the signed sign-in cookie"
 
 
 def _get(app, path: str) -> tuple[int, bytes]:
