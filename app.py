@@ -50,3 +50,7 @@ if auth.gate():
         st.info(f"{err}. See Sources for what loaded and what failed.", icon=":material/info:")
     state.fall_back_from_unknown_chart()
     page.footer()
+else:
+    # Declared but never run: no page (and no metric) runs for this viewer, yet the address keeps the
+    # page it asked for, so the view survives sign-in, and pages-folder mode cannot run a page bare.
+    st.navigation(PAGES, position="hidden")

@@ -48,14 +48,21 @@ def _healthy(url: str) -> bool:
 
 
 @contextmanager
-def streamlit_server(env: dict[str, str] | None = None, timeout: float = 90) -> Iterator[str]:
-    """Start `streamlit run app.py` on a free loopback port; yield its base URL."""
-    port = free_port()
+def streamlit_server(
+    env: dict[str, str] | None = None,
+    timeout: float = 90,
+    script: str = "app.py",
+    args: list[str] | None = None,
+    port: int | None = None,
+) -> Iterator[str]:
+    """Start `streamlit run <script>` on a free loopback port (or `port`); yield its base URL."""
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     OUTPUT.mkdir(exist_ok=True)
     log = (OUTPUT / f"streamlit-{port}.log").open("w")
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
+    cmd = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port)]
     cmd += ["--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    cmd += args or []
     proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + timeout
@@ -65,12 +72,17 @@ def streamlit_server(env: dict[str, str] | None = None, timeout: float = 90) -> 
             time.sleep(0.3)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         log.close()
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Ask a server to stop; kill it if it has not within 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 @contextmanager

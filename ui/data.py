@@ -25,6 +25,7 @@ from connectors.contract import TABLE_NAMES
 from connectors.dataset import Dataset
 from connectors.sources import SourceEntry, SourcesError, default_sources_path, read_sources
 from ui import format as fmt
+from ui import readiness
 
 _LOADERS: dict[float, Callable[[str], tuple[str, list[loader.Loaded]]]] = {}
 _LOADERS_LOCK = threading.Lock()
@@ -33,7 +34,9 @@ _ASSEMBLED: dict[str, tuple[str, Dataset]] = {}  # "last" -> (version, dataset)
 
 def dataset() -> Dataset:
     """The validated tables, their quarantine and per-table status (stops the page on a broken sources file)."""
-    return _current()[1]
+    built = _current()[1]
+    readiness.mark_ready()  # /healthz says ready once data has loaded
+    return built
 
 
 def version() -> str:

@@ -1,0 +1,37 @@
+"""Serve Outside-In: app.py plus what a hosted dashboard needs (`streamlit run asgi.py`).
+
+`streamlit run` finds `app` below and serves app.py through it, with two small middlewares: one
+brings a viewer back to the shared view after sign-in (ui/return_to.py), one answers the
+readiness probe `<base>/healthz` (ui/readiness.py). `make run` and `make serve` start this file.
+Before serving, it refuses cookie secrets that would let anyone forge a sign-in (ui/secret_check.py).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import streamlit as st
+from starlette.middleware import Middleware
+from streamlit.runtime.secrets import secrets_singleton
+
+from ui.readiness import ReadinessProbe
+from ui.return_to import ReturnToView
+from ui.secret_check import cookie_secret_problem
+
+
+def _startup_problems() -> list[str]:
+    problems = []
+    if secrets_singleton.load_if_toml_exists() and (auth := secrets_singleton.get("auth")) is not None:
+        problems.append(cookie_secret_problem(auth.get("cookie_secret"), "[auth] cookie_secret in secrets"))
+    if (server_secret := os.environ.get("STREAMLIT_SERVER_COOKIE_SECRET")) is not None:
+        problems.append(cookie_secret_problem(server_secret, "STREAMLIT_SERVER_COOKIE_SECRET"))
+    return [p for p in problems if p]
+
+
+if problems := _startup_problems():
+    for problem in problems:
+        print(f"Outside-In will not start: {problem}", file=sys.stderr)
+    raise SystemExit(2)
+
+app = st.App("app.py", middleware=[Middleware(ReadinessProbe), Middleware(ReturnToView)])

@@ -1,0 +1,144 @@
+"""Hosting hardening that needs no browser: secrets refused at start, config, nginx config, readiness."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import tomllib
+from subprocess import PIPE
+
+import pytest
+
+from tests.browser_harness import ROOT, free_port
+from ui import readiness
+from ui.secret_check import cookie_secret_problem
+
+sys.path.insert(0, str(ROOT / "deploy"))
+import serve
+
+GOOD = "9f" * 32
+
+
+@pytest.mark.parametrize(
+    ("secret", "problem"),
+    [
+        (GOOD, None),
+        ("", "empty"),
+        (None, "empty"),
+        ("short-secret", "12 characters"),
+        ("a long random string", "example"),
+        ("replace-with-output-of: python -c 'import secrets; print(secrets.token_hex(32))'", "example"),
+    ],
+)
+def test_cookie_secret_rules(secret, problem) -> None:
+    found = cookie_secret_problem(secret, "X")
+    assert (found is None) if problem is None else (problem in found)
+
+
+def _run(cmd: list[str], env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:
+    """Run to the end; on a timeout stop the whole process group (a server that did start, and its children)."""
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env={**os.environ, **env}, stdout=PIPE, stderr=PIPE, text=True, start_new_session=True
+    )
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
+def test_app_refuses_to_start_with_the_example_cookie_secret(tmp_path) -> None:
+    secrets_file = tmp_path / "secrets.toml"
+    secrets_file.write_text(
+        '[auth]\ncookie_secret = "a long random string"\nclient_id = "x"\nclient_secret = "y"\n'
+        'redirect_uri = "http://127.0.0.1:9/oauth2callback"\nserver_metadata_url = "http://127.0.0.1:9/m"\n'
+    )
+    cmd = [sys.executable, "-m", "streamlit", "run", "asgi.py", "--server.port", str(free_port())]
+    cmd += ["--server.address", "127.0.0.1", "--secrets.files", str(secrets_file)]
+    done = _run(cmd, {})
+    assert done.returncode == 2
+    assert "Outside-In will not start: [auth] cookie_secret in secrets is the example value" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    assert "a long random string" not in done.stderr, "the secret itself is never printed"
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"STREAMLIT_SERVER_COOKIE_SECRET": "too-short"}, "9 characters"),
+        ({"BASE_PATH": "/../etc"}, "BASE_PATH"),
+        ({"REPLICAS": "many"}, "whole numbers"),
+        ({"SERVER_NAME": "a.test;evil"}, "SERVER_NAME"),
+    ],
+)
+def test_make_serve_refuses_bad_settings_in_one_line(tmp_path, env: dict, message: str) -> None:
+    done = _run([sys.executable, "deploy/serve.py"], {"RUN_DIR": str(tmp_path), **env}, timeout=30)
+    assert done.returncode == 2
+    assert done.stderr.startswith("make serve: ") and message in done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("names", [(), ("dash.acme.com", "127.0.0.1")])
+def test_generated_nginx_config_is_valid(tmp_path, names) -> None:
+    settings = serve.Settings(port=free_port(), replicas=3, base_path="/cx", server_names=names, run_dir=tmp_path)
+    for sub in ("tmp/body", "tmp/proxy", "tmp/fastcgi", "tmp/uwsgi", "tmp/scgi"):
+        (tmp_path / sub).mkdir(parents=True)
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(serve.nginx_conf(settings, [9101, 9102, 9103]))
+    done = _run([serve.NGINX, "-t", "-c", str(conf)], {})
+    assert done.returncode == 0, done.stderr
+    text = conf.read_text()
+    assert text.count("server 127.0.0.1:91") == 3 and "hash $affinity consistent" in text
+    assert ("return 444" in text) is bool(names), "the host guard exists exactly when names are given"
+
+
+def test_replicas_share_settings_and_never_see_the_secret_in_their_command(tmp_path) -> None:
+    settings = serve.Settings(8501, 2, "/cx", ("dash.acme.com",), tmp_path)
+    conf = serve.supervisord_conf(settings, [9101, 9102])
+    assert conf.count("autorestart=true") == 3  # two replicas and nginx
+    assert conf.count("--server.baseUrlPath cx") == 2 and conf.count("--server.allowedHosts dash.acme.com") == 2
+    assert "cookie" not in conf.lower(), "the cookie secret travels in the environment, not in a file"
+    assert "httpok -p replica-1 -t 10 http://127.0.0.1:9102/cx/_stcore/health" in conf, "hung replicas restarted"
+
+
+def test_hardening_settings() -> None:
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["enableXsrfProtection"] is True
+    assert config["server"]["enableCORS"] is True  # protection on: no cross-origin reads
+    assert config["client"]["showErrorDetails"] == "none"
+    assert config["client"]["toolbarMode"] == "viewer"
+    assert config["server"]["maxCacheDataSize"]
+    assert config["server"]["enableAgentApi"] is False
+    assert "trustedUserHeaders" not in config["server"], "identity only from the signed sign-in cookie"
+
+
+def _get(app, path: str) -> tuple[int, bytes]:
+    """One GET through an ASGI app, as a server would drive it."""
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b""}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    asyncio.run(app({"type": "http", "method": "GET", "path": path, "headers": []}, receive, send))
+    return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
+
+
+async def _not_found(scope, receive, send) -> None:
+    await send({"type": "http.response.start", "status": 404, "headers": []})
+    await send({"type": "http.response.body", "body": b""})
+
+
+def test_health_says_ready_only_once_data_has_loaded(monkeypatch) -> None:
+    monkeypatch.setattr(readiness, "_READY", readiness.threading.Event())
+    probe = readiness.ReadinessProbe(_not_found)
+    assert _get(probe, "/healthz") == (503, b"loading data")
+    readiness.mark_ready()
+    assert _get(probe, "/healthz") == (200, b"ready")
+    assert _get(probe, "/other")[0] == 404, "other paths pass through"
