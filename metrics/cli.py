@@ -109,7 +109,7 @@ def _dataset(sources: Path | None):
     if sources is None:
         from connectors import sample
 
-        data = sample.generate()
+        data: Any = sample.generate()  # a dict of tables; load_dataset gives a Dataset
     else:
         if not sources.is_file():
             raise UserError(f"sources file {sources} does not exist")
@@ -183,7 +183,7 @@ def _with_load_errors(message: str, tables: Sequence[str], data) -> str:
 
 def _write(result: pl.DataFrame, fmt: str, output: Path | None) -> None:
     if fmt == "parquet":
-        result.write_parquet(output)
+        result.write_parquet(output if output is not None else sys.stdout.buffer)
         return
     if fmt == "json":
         text = json.dumps(result.to_dicts(), default=str, indent=1) + "\n"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 
 import polars as pl
 
@@ -87,7 +88,8 @@ def _guard(expr: pl.Expr, n: str, ok: pl.Expr | None = None) -> pl.Expr:
     return pl.when(cond).then(expr).otherwise(None)
 
 
-INTERVALS = {"wilson": wilson, "nps": nps_adjusted_wald, "t": t_mean, "median": median_normal}
+Bounds = Callable[[], tuple[pl.Expr, pl.Expr]]
+INTERVALS: dict[str, Bounds] = {"wilson": wilson, "nps": nps_adjusted_wald, "t": t_mean, "median": median_normal}
 
 
 def interval_columns(kind: str, columns: list[str]) -> list[pl.Expr]:

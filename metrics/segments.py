@@ -44,13 +44,13 @@ def _rfm(frames: Mapping[str, nw.LazyFrame], q: Query) -> nw.LazyFrame:
     _no_by("segments.rfm", q)
     ref = q.seen_until
     ref_day = nw.lit(_days(ref)) if ref is not None else nw.col("last_day").max()
-    r, f, m, orders = nw.col("r_score"), nw.col("f_score"), nw.col("m_score"), nw.col("frequency")
+    r, f, m, count = nw.col("r_score"), nw.col("f_score"), nw.col("m_score"), nw.col("frequency")
     segment = (
         nw.when((r >= 4) & (f >= 4) & (m >= 4))
         .then(nw.lit("Champions"))
         .when((r >= 3) & (f >= 4))
         .then(nw.lit("Loyal"))
-        .when((r >= 4) & (orders == 1))
+        .when((r >= 4) & (count == 1))
         .then(nw.lit("New"))
         .when(r >= 4)
         .then(nw.lit("Promising"))
