@@ -65,9 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--format", choices=("csv", "json", "parquet"), default="csv")
     run.add_argument("--output", type=Path, metavar="PATH", help="write here instead of stdout")
 
-    new = sub.add_parser("new", help="scaffold a new metric: module, test and page")
+    new = sub.add_parser("new", help="scaffold a new metric: module and test (and a page with --page)")
     new.add_argument("name", help="area.name, lowercase, e.g. delivery.first_attempt")
     new.add_argument("--root", type=Path, default=None, help="project root (default: this checkout)")
+    new.add_argument(
+        "--page", action="store_true", help="also write pages/<area>_<name>.py (without: /catalog?metric=<name>)"
+    )
     return parser
 
 
@@ -201,7 +204,7 @@ def _new(args: argparse.Namespace) -> None:
     from metrics.scaffold import ScaffoldError, scaffold
 
     try:
-        written = scaffold(args.name, args.root)
+        written = scaffold(args.name, args.root, page=args.page)
     except ScaffoldError as err:
         raise UserError(str(err)) from None
     for path in written:
