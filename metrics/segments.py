@@ -9,11 +9,11 @@ import narwhals as nw
 
 from metrics import _ci
 from metrics.errors import MetricError, MissingData
+from metrics.nps import detractor, promoter
 from metrics.periods import days_since_epoch
 from metrics.spec import MetricSpec, Query
 
 RETENTION_MONTHS = 3
-PROMOTER, DETRACTOR = 9, 6
 UNKNOWN_SEGMENT = "unknown"
 MONETARY_DECIMALS = 6
 
@@ -233,8 +233,8 @@ def _nps_by_segment(frames: Mapping[str, nw.LazyFrame], q: Query, segments: nw.L
         .group_by("segment")
         .agg(
             nps_n=nw.len(),
-            promoters=(nw.col("score") >= PROMOTER).cast(nw.Int64()).sum(),
-            detractors=(nw.col("score") <= DETRACTOR).cast(nw.Int64()).sum(),
+            promoters=promoter(nw.col("score")).cast(nw.Int64()).sum(),
+            detractors=detractor(nw.col("score")).cast(nw.Int64()).sum(),
         )
     )
     n, p, d = nw.col("nps_n"), nw.col("promoters"), nw.col("detractors")

@@ -12,6 +12,7 @@ import polars as pl
 import streamlit as st
 
 import metrics
+from metrics.analysis import periods
 from ui import data
 from ui.state import Choices, Filters
 
@@ -36,17 +37,30 @@ def _compute(
 def metric(
     name: str, filters: Filters, by: tuple[str, ...] = (), grain: str | None = None, **options: str
 ) -> pl.DataFrame:
-    """Metric `name` under the shared filters (grain 'all' gives one row per `by`)."""
-    return _compute(
+    """Metric `name` under the shared filters (grain 'all' gives one row per `by`).
+
+    A series gets `complete` per period (metrics.analysis.periods): false for a bucket that ends after the
+    data's last date or the window's end, which cards, sentences and charts show as open ("so far").
+    """
+    grain = grain or filters.grain
+    frame = _compute(
         name,
         data.version(),
-        grain or filters.grain,
+        grain,
         tuple(by),
         filters.start,
         filters.end,
         filters.where_key(),
         tuple(sorted(options.items())),
     )
+    if "complete" in frame.columns:  # cohort metrics mark their own cells
+        return frame
+    return periods.mark_complete(frame, grain, through(filters))
+
+
+def through(filters: Filters) -> date | None:
+    """The last day whose rows are all in for this view (see metrics.analysis.periods.through)."""
+    return periods.through(choices().last, filters.end)
 
 
 def metric_or_error(name: str, filters: Filters, **kwargs) -> tuple[pl.DataFrame | None, str | None]:
@@ -121,8 +135,9 @@ def gap_sentence(internal: str, customer: str, filters: Filters) -> str | None:
     if inside is None or outside is None:
         return None
     gap = 100 * (outside - inside)
+    when = periods.label_of(last, filters.grain, complete=all(r.get("complete", True) for r in rows))
     return (
-        f"**{last:%b %Y}:** {inside:.1%} of orders left on time, {outside:.1%} arrived on time: "
+        f"**{when}:** {inside:.1%} of orders left on time, {outside:.1%} arrived on time: "
         f"a gap of **{gap:+.1f} points** between what we measure and what customers experience."
     )
 

@@ -187,6 +187,7 @@ PAGE_KEYS: dict[str, str] = {
     "q": "voice: words to search for in verbatims",
     "focus": "segments: the segment the persona card describes",
     "carrier": "delivery: carriers in the carrier breakdown",
+    "metric": "catalog: the metric shown live from its spec (card, trend, by region and segment, definition)",
 }
 
 
