@@ -55,6 +55,7 @@ def rising_themes(filters: Filters, top: int = 3) -> pl.DataFrame:
     themes, error = query.metric_or_error("voice.themes", filters, grain="month")
     if error or themes is None or themes.is_empty():
         return pl.DataFrame()
+    themes = themes.filter(pl.col("complete"))  # an open month's share is not compared with finished ones
     months = themes.get_column("period").unique().sort()
     if months.len() < 2 * RISING_WINDOW_MONTHS:
         return pl.DataFrame()
