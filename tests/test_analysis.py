@@ -34,6 +34,8 @@ def test_a_bucket_has_one_name_as_expression_and_as_text(grain, start, label):
     assert periods.label_of(start, grain, complete=False) == (label if grain == "all" else f"{label} so far")
     frame = pl.DataFrame({"period": [start or date(2026, 1, 1)]}, schema={"period": pl.Date})
     assert frame.select(periods.label("period", grain)).item() == label
+    marked = frame.with_columns(complete=pl.lit(False)).select(periods.label_marked("period", grain)).item()
+    assert marked == periods.label_of(start, grain, complete=False) or grain == "all"
 
 
 def test_the_weekly_gap_sentence_names_the_week_like_the_cards():
@@ -170,3 +172,9 @@ def test_distribution_adds_up_to_the_metric_n_through_the_customers_table(rows, 
     for group in ("promoters", "passives", "detractors"):
         got = counts.filter(pl.col("category") == group)["count"].sum()
         assert got == (nps[group].item() if nps.height else 0)
+
+
+def test_the_nps_mix_names_an_open_quarter_so_far():
+    at = run_page("pages/satisfaction.py", {"grain": "quarter"}, timeout=180)
+    specs = " ".join(c.proto.spec for c in at.get("vega_lite_chart"))
+    assert "Q4 2026 so far" in specs and "Q3 2026" in specs

@@ -66,14 +66,21 @@ def nps_mix(nps: pl.DataFrame, by: tuple[str, ...] = ()) -> pl.DataFrame:
     """Long form of the metric's three counts: *by, period, category, count, n, share (= count / n)."""
     return (
         nps.filter(pl.col("n") > 0)
-        .unpivot(index=["period", *by, "n"], on=list(CATEGORIES), variable_name="category", value_name="count")
+        .unpivot(
+            index=["period", *by, "n", *(["complete"] if "complete" in nps.columns else [])],
+            on=list(CATEGORIES),
+            variable_name="category",
+            value_name="count",
+        )
         .with_columns(share=pl.col("count") / pl.col("n"), order=pl.col("category").replace_strict(CATEGORIES_ORDER))
         .sort("period", *by, "order", nulls_last=True)
     )
 
 
 def with_period_label(frame: pl.DataFrame, grain: str) -> pl.DataFrame:
-    return frame.with_columns(period_label=periods.label("period", grain))
+    if "complete" not in frame.columns:
+        return frame.with_columns(period_label=periods.label("period", grain))
+    return frame.with_columns(period_label=periods.label_marked("period", grain))
 
 
 # ---------------------------------------------------------------- per group summary
@@ -162,7 +169,8 @@ def nps_shifts(filters: Filters, dimension: str) -> pl.DataFrame:
     min_n = metrics.spec(NPS).min_n
     if error or trend is None or trend.is_empty():
         return pl.DataFrame()
-    cuts = largest_shift(trend.drop_nulls(dimension), "period", "n", "value", by=(dimension,), min_weight=min_n)
+    finished = trend.drop_nulls(dimension).filter(pl.col("complete"))  # an open period is not compared
+    cuts = largest_shift(finished, "period", "n", "value", by=(dimension,), min_weight=min_n)
     rows = []
     for split_at in cuts.get_column("split_at").unique().sort().to_list():
         before = query.metric(NPS, _window(filters, filters.start, split_at - timedelta(days=1)), (dimension,), "all")

@@ -35,6 +35,12 @@ def label(column: str, grain: str) -> pl.Expr:
     return col.dt.strftime("%b %Y")
 
 
+def label_marked(column: str, grain: str, complete: str = "complete") -> pl.Expr:
+    """`label`, with ' so far' where the Boolean column `complete` is false (an open bucket)."""
+    suffix = pl.when(pl.col(complete)).then(pl.lit("")).otherwise(pl.lit(SO_FAR))
+    return label(column, grain) + suffix
+
+
 def label_of(start: date | None, grain: str, complete: bool = True) -> str:
     """The bucket starting on `start` by name, as `label` writes it; an open bucket reads '... so far'."""
     if start is None or grain == "all":
