@@ -106,6 +106,22 @@ def test_an_open_bucket_is_never_compared_with_a_finished_one():
     assert moved is not None and moved[1]["value"] == 0.63
 
 
+def test_the_latest_gap_is_read_within_one_period_and_says_whether_it_is_open():
+    twins = pl.DataFrame(
+        {
+            "lens": ["shipped", "received", "shipped", "received"],
+            "period": [date(2026, 9, 1), date(2026, 9, 1), date(2026, 10, 1), date(2026, 10, 1)],
+            "n": [100, 100, 40, 40],
+            "value": [0.95, 0.90, 0.97, 0.70],
+            "complete": [True, True, False, False],
+        }
+    )
+    gap = change.latest_gap(twins, "shipped", "received")
+    assert gap is not None and gap["period"] == date(2026, 10, 1) and gap["complete"] is False
+    assert gap["gap_pts"] == pytest.approx(-27.0)
+    assert change.latest_gap(twins.filter(pl.col("lens") == "shipped"), "shipped", "received") is None
+
+
 @pytest.mark.parametrize("grain", ["week", "month", "quarter"])
 def test_the_overview_shows_an_open_last_period_as_so_far_and_never_compares_it(grain):
     at = run_page(None, {"grain": grain}, timeout=180)

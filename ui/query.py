@@ -12,7 +12,7 @@ import polars as pl
 import streamlit as st
 
 import metrics
-from metrics.analysis import periods
+from metrics.analysis import change, periods
 from ui import data
 from ui.state import Choices, Filters
 
@@ -124,21 +124,16 @@ def gap_by(internal: str, customer: str, filters: Filters, category: str) -> pl.
 
 
 def gap_sentence(internal: str, customer: str, filters: Filters) -> str | None:
-    """One sentence on the latest period's gap between the two lenses, in points."""
-    both = twins(internal, customer, filters).filter(pl.col("n") > 0)
-    if both.is_empty():
+    """One sentence on the latest period's gap between the two lenses, in points ("so far" while it is open)."""
+    gap = change.latest_gap(
+        twins(internal, customer, filters), metrics.spec(internal).title, metrics.spec(customer).title
+    )
+    if gap is None:
         return None
-    last = both.get_column("period").max()
-    rows = both.filter(pl.col("period") == last).sort("lens").to_dicts()
-    values = {r["lens"]: r["value"] for r in rows}
-    inside, outside = values.get(metrics.spec(internal).title), values.get(metrics.spec(customer).title)
-    if inside is None or outside is None:
-        return None
-    gap = 100 * (outside - inside)
-    when = periods.label_of(last, filters.grain, complete=all(r.get("complete", True) for r in rows))
+    when = periods.label_of(gap["period"], filters.grain, complete=gap["complete"])
     return (
-        f"**{when}:** {inside:.1%} of orders left on time, {outside:.1%} arrived on time: "
-        f"a gap of **{gap:+.1f} points** between what we measure and what customers experience."
+        f"**{when}:** {gap['inside']:.1%} of orders left on time, {gap['outside']:.1%} arrived on time: "
+        f"a gap of **{gap['gap_pts']:+.1f} points** between what we measure and what customers experience."
     )
 
 

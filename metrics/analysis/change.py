@@ -44,6 +44,26 @@ def latest_two(frame: pl.DataFrame, min_n: int = 1) -> tuple[dict | None, dict |
     return rows[-1], rows[0] if len(rows) == 2 else None
 
 
+def latest_gap(twins: pl.DataFrame, inside: str, outside: str) -> dict | None:
+    """The latest period both lenses have: period, inside, outside, gap_pts (100 · (outside - inside)) and
+    complete. `twins`: long form with `lens` (a title), period, n, value and optionally complete."""
+    both = twins.filter(pl.col("n") > 0)
+    if both.is_empty():
+        return None
+    last = both.get_column("period").max()
+    rows = both.filter(pl.col("period") == last).to_dicts()
+    values = {r["lens"]: r["value"] for r in rows}
+    if values.get(inside) is None or values.get(outside) is None:
+        return None
+    return {
+        "period": last,
+        "inside": values[inside],
+        "outside": values[outside],
+        "gap_pts": 100 * (values[outside] - values[inside]),
+        "complete": all(r.get("complete", True) for r in rows),
+    }
+
+
 def significant_change(frame: pl.DataFrame, min_n: int) -> tuple[dict, dict] | None:
     """(before, now): the last two finished buckets of at least `min_n`, when their intervals are apart."""
     now, before = latest_two(frame, min_n)
