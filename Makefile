@@ -46,6 +46,7 @@ system:
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 test: $(VENV)/.dev system lint
 	SPARK_LOCAL_IP=127.0.0.1 $(PY) -m pytest

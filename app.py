@@ -10,6 +10,7 @@ import streamlit as st
 
 import metrics
 from ui import auth, page, query, state
+from ui.navigation import app_pages
 
 # A single-chart link (?chart=...) is for embedding: start with the sidebar out of the way.
 st.set_page_config(
@@ -19,18 +20,7 @@ st.set_page_config(
     initial_sidebar_state="collapsed" if state.solo_chart() else "auto",
 )
 
-PAGES = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="", default=True),
-    st.Page("pages/delivery.py", title="Delivery", icon=":material/local_shipping:", url_path="delivery"),
-    st.Page("pages/retention.py", title="Retention", icon=":material/autorenew:", url_path="retention"),
-    st.Page(
-        "pages/satisfaction.py", title="Satisfaction", icon=":material/sentiment_satisfied:", url_path="satisfaction"
-    ),
-    st.Page("pages/voice.py", title="Voice", icon=":material/forum:", url_path="voice"),
-    st.Page("pages/segments.py", title="Segments", icon=":material/groups:", url_path="segments"),
-    st.Page("pages/sources.py", title="Sources", icon=":material/database:", url_path="sources"),
-    st.Page("pages/catalog.py", title="Catalog", icon=":material/menu_book:", url_path="catalog"),
-]
+PAGES = app_pages()  # the core pages, then any page file added to pages/ (ui/navigation.py)
 
 if auth.gate():
     navigation = st.navigation(PAGES)

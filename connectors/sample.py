@@ -176,8 +176,9 @@ def _customers(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     lat = np.array([c[1] for c in CITIES])[city] + rng.normal(0, CITY_JITTER_DEG, n)
     lon = np.array([c[2] for c in CITIES])[city] + rng.normal(0, CITY_JITTER_DEG, n)
     early = rng.random(n) < PRE_START_CUSTOMERS_P
-    # New signups accelerate a little (density rising over time): a growing business.
-    joined = start + ((end - 20 - start) * rng.random(n) ** SIGNUP_GROWTH).astype(np.int64)
+    # New signups accelerate a little (density rising over time): a growing business, steady to the data's
+    # last day (signups that stopped weeks early made the last month's few new customers a false story).
+    joined = start + ((end + 1 - start) * rng.random(n) ** SIGNUP_GROWTH).astype(np.int64)
     signup = np.where(early, rng.integers(_day(EARLIEST_SIGNUP), start, n), joined)
     first = np.maximum(signup, start)
     last = np.minimum(first + rng.exponential(np.array(SEGMENT_LIFE_DAYS)[segment]).astype(np.int64), end)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 import narwhals as nw
 import polars as pl
@@ -14,7 +14,7 @@ from metrics.errors import MetricError, MissingData, UnknownMetric
 from metrics.intervals import interval_columns
 from metrics.periods import bucket
 from metrics.registry import registry
-from metrics.spec import GRAINS, MetricSpec, Query
+from metrics.spec import GRAINS, Grain, MetricSpec, Query
 
 COUNT_COLUMNS = ("n", "successes", "promoters", "passives", "detractors", "cohort_size", "active", "mentions", "texts")
 
@@ -106,7 +106,7 @@ def _as_of(s: MetricSpec, frames: Mapping[str, nw.LazyFrame]) -> date | None:
     return value.date() if hasattr(value, "date") and callable(value.date) else value
 
 
-def _from_bucket_of(out: pl.DataFrame, column: str, start: date, grain: str) -> pl.DataFrame:
+def _from_bucket_of(out: pl.DataFrame, column: str, start: date, grain: Grain) -> pl.DataFrame:
     """Rows whose bucket is the one holding `start` or later (history metrics report whole buckets)."""
     first = nw.from_native(pl.DataFrame({"d": [start]})).select(bucket("d", grain)).item()
     return out.filter(pl.col(column) >= first)
@@ -128,9 +128,10 @@ def compute(
     sorted by period then `by`.
     """
     s = spec(name)
-    grain = grain or s.default_grain
-    if grain not in GRAINS:
-        raise MetricError(f"unknown grain {grain!r}; use one of {', '.join(GRAINS)}")
+    asked = grain or s.default_grain
+    if asked not in GRAINS:
+        raise MetricError(f"unknown grain {asked!r}; use one of {', '.join(GRAINS)}")
+    grain_: Grain = cast(Grain, asked)
     for option, value in options.items():
         allowed = s.options.get(option)
         if allowed is None:
@@ -141,14 +142,14 @@ def compute(
     frames = {t: _lazy(tables[t]) for t in (*s.tables, *s.optional_tables) if t in tables}
     _check_inputs(s, frames, by)
     last_date = partial(_as_of, s, frames)
-    query = Query(grain=grain, by=tuple(by), start=start, end=end, options=resolved, last_date=last_date)
+    query = Query(grain=grain_, by=tuple(by), start=start, end=end, options=resolved, last_date=last_date)
     customers = _lazy(tables[CUSTOMER_TABLE]) if CUSTOMER_TABLE in tables else None
     result = s.fn(_filtered(s, frames, customers, None if s.history else start, end, where or {}), query)
     # The metric's own query is collected once; the finishing steps (counts, interval, order) then run eagerly
     # on its small result: planning them lazily costs more (~1 ms for the t interval) than running them.
     out = result.collect().to_polars()
-    if s.history and start is not None and grain != "all":
-        out = _from_bucket_of(out, "cohort" if s.kind == "cohort" else "period", start, grain)
+    if s.history and start is not None and grain_ != "all":
+        out = _from_bucket_of(out, "cohort" if s.kind == "cohort" else "period", start, grain_)
     if s.kind != "series":
         return out.with_columns(pl.col(c).cast(pl.Int64) for c in COUNT_COLUMNS if c in out.columns)
     return out.select(_series_columns(s, by, out.columns)).sort("period", *by, *s.keys, nulls_last=True)
@@ -161,13 +162,13 @@ def _series_columns(s: MetricSpec, by: Sequence[str], columns: list[str]) -> lis
     bounds = [given.get(c, pl.col(c)).cast(pl.Float64).alias(c) for c in ("ci_low", "ci_high")]
     extras = [c for c in s.extras if c in columns]
 
-    def typed(c: str) -> pl.Expr | str:
-        return pl.col(c).cast(pl.Int64) if c in COUNT_COLUMNS else c
+    def typed(c: str) -> pl.Expr:
+        return pl.col(c).cast(pl.Int64) if c in COUNT_COLUMNS else pl.col(c)
 
     return [
         pl.col("period").cast(pl.Date),
-        *by,
-        *s.keys,
+        *map(pl.col, by),
+        *map(pl.col, s.keys),
         typed("n"),
         pl.col("value").cast(pl.Float64),
         *bounds,

@@ -65,9 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--format", choices=("csv", "json", "parquet"), default="csv")
     run.add_argument("--output", type=Path, metavar="PATH", help="write here instead of stdout")
 
-    new = sub.add_parser("new", help="scaffold a new metric: module, test and page")
+    new = sub.add_parser("new", help="scaffold a new metric: module and test (and a page with --page)")
     new.add_argument("name", help="area.name, lowercase, e.g. delivery.first_attempt")
     new.add_argument("--root", type=Path, default=None, help="project root (default: this checkout)")
+    new.add_argument(
+        "--page", action="store_true", help="also write pages/<area>_<name>.py (without: /catalog?metric=<name>)"
+    )
     return parser
 
 
@@ -109,7 +112,7 @@ def _dataset(sources: Path | None):
     if sources is None:
         from connectors import sample
 
-        data = sample.generate()
+        data: Any = sample.generate()  # a dict of tables; load_dataset gives a Dataset
     else:
         if not sources.is_file():
             raise UserError(f"sources file {sources} does not exist")
@@ -183,7 +186,7 @@ def _with_load_errors(message: str, tables: Sequence[str], data) -> str:
 
 def _write(result: pl.DataFrame, fmt: str, output: Path | None) -> None:
     if fmt == "parquet":
-        result.write_parquet(output)
+        result.write_parquet(output if output is not None else sys.stdout.buffer)
         return
     if fmt == "json":
         text = json.dumps(result.to_dicts(), default=str, indent=1) + "\n"
@@ -201,7 +204,7 @@ def _new(args: argparse.Namespace) -> None:
     from metrics.scaffold import ScaffoldError, scaffold
 
     try:
-        written = scaffold(args.name, args.root)
+        written = scaffold(args.name, args.root, page=args.page)
     except ScaffoldError as err:
         raise UserError(str(err)) from None
     for path in written:

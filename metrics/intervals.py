@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 
 import polars as pl
 
-Z = 1.959963984540054
-
+from metrics import interval_formulas as formulas
+from metrics.interval_formulas import Z
 
 # Exact two-sided 97.5 % quantiles of Student's t for df 1..30 (the expansion below is poor there).
 _T_975 = {
@@ -44,29 +45,14 @@ def t_quantile(df: pl.Expr) -> pl.Expr:
 
 
 def wilson(successes: str = "successes", n: str = "n") -> tuple[pl.Expr, pl.Expr]:
-    k, total = pl.col(successes).cast(pl.Float64), pl.col(n).cast(pl.Float64)
-    p = k / total
-    denom = 1 + Z**2 / total
-    centre = (p + Z**2 / (2 * total)) / denom
-    half = Z * ((p * (1 - p) / total + Z**2 / (4 * total**2)).sqrt()) / denom
-    # At k = 0 and k = n the bound is exactly 0 or 1; float noise would put it a hair off.
-    low = pl.when(k == 0).then(0.0).otherwise((centre - half).clip(0, 1))
-    high = pl.when(k == total).then(1.0).otherwise((centre + half).clip(0, 1))
+    low, high = formulas.wilson(pl.col(successes).cast(pl.Float64), pl.col(n).cast(pl.Float64), pl.when)
     return _guard(low, n), _guard(high, n)
 
 
 def nps_adjusted_wald(n: str = "n") -> tuple[pl.Expr, pl.Expr]:
-    """Adjusted Wald: n' = n + 3, P' = (P + 3/4) / n', D' = (D + 3/4) / n', clipped to [-100, 100].
-
-    Centred on the adjusted NPS, so for n = 1 it can exclude the raw score (far below min_n).
-    """
-    n_adj = pl.col(n).cast(pl.Float64) + 3
-    p = (pl.col("promoters") + 0.75) / n_adj
-    d = (pl.col("detractors") + 0.75) / n_adj
-    nps = p - d
-    var = (p + d - nps**2) / n_adj
-    half = Z * var.sqrt()
-    return _guard((100 * (nps - half)).clip(-100, 100), n), _guard((100 * (nps + half)).clip(-100, 100), n)
+    """Adjusted Wald (see metrics/interval_formulas.py) on columns n, promoters and detractors."""
+    low, high = formulas.nps_adjusted_wald(pl.col(n).cast(pl.Float64), pl.col("promoters"), pl.col("detractors"))
+    return _guard(low, n), _guard(high, n)
 
 
 def t_mean(value: str = "value", sd: str = "sd", n: str = "n") -> tuple[pl.Expr, pl.Expr]:
@@ -87,7 +73,8 @@ def _guard(expr: pl.Expr, n: str, ok: pl.Expr | None = None) -> pl.Expr:
     return pl.when(cond).then(expr).otherwise(None)
 
 
-INTERVALS = {"wilson": wilson, "nps": nps_adjusted_wald, "t": t_mean, "median": median_normal}
+Bounds = Callable[[], tuple[pl.Expr, pl.Expr]]
+INTERVALS: dict[str, Bounds] = {"wilson": wilson, "nps": nps_adjusted_wald, "t": t_mean, "median": median_normal}
 
 
 def interval_columns(kind: str, columns: list[str]) -> list[pl.Expr]:

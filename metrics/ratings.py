@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import narwhals as nw
 import polars as pl
@@ -93,7 +94,7 @@ def _delivery_key(bands: bool) -> nw.Expr:
     days = nw.col("days_late")
     if not bands:
         return nw.when(days > 0).then(nw.lit(LATE)).otherwise(nw.lit(ON_TIME))
-    key = nw.when(days <= 0).then(nw.lit(ON_TIME))
+    key: Any = nw.when(days <= 0).then(nw.lit(ON_TIME))  # a When, then a Then: one name for the chain
     for name, upper in LATE_BANDS:
         key = key.when(days <= upper).then(nw.lit(name)) if upper is not None else key.otherwise(nw.lit(name))
     return key

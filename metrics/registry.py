@@ -15,12 +15,15 @@ _FRAMEWORK = {
     "api",
     "periods",
     "intervals",
+    "interval_formulas",
     "cli",
     "errors",
     "__main__",
     "scaffold",
     "frames",
     "taxonomy",
+    "nps",
+    "analysis",
 }
 
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import narwhals as nw
 
 from connectors.contract import SURVEY_RANGES
+from metrics.nps import DETRACTOR_MAX, PROMOTER_MIN
 from metrics.periods import bucket
 from metrics.spec import MetricSpec, Query
 
@@ -24,8 +25,7 @@ def _answers(frames: Mapping[str, nw.LazyFrame], q: Query, survey: str) -> nw.La
     )
 
 
-# NPS groups: promoters score 9-10, passives 7-8, detractors 0-6 (the UI's distribution uses these too).
-PROMOTER_MIN, DETRACTOR_MAX = 9, 6
+# NPS groups (promoters 9-10, passives 7-8, detractors 0-6) are defined once, in metrics/nps.py.
 
 
 # Counts are sums of booleans inside the aggregation (no per-answer flag columns); they come back unsigned

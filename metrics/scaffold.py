@@ -1,9 +1,11 @@
-"""`python -m metrics new area.name`: the three files a new metric needs, ready to fill in.
+"""`python -m metrics new area.name [--page]`: the files a new metric needs, ready to fill in.
 
 Writes metrics/<area>_<name>.py (a working placeholder spec + function that passes the
-registry contract test), tests/test_metric_<area>_<name>.py (a smoke test that runs, and a
-known-answer test skipped until filled in) and pages/<area>_<name>.py (the generic metric
-page). Never overwrites: if any target exists, or the name is taken, nothing is written.
+registry contract test) and tests/test_metric_<area>_<name>.py (a smoke test that runs, and a
+known-answer test skipped until filled in); with `page=True` also pages/<area>_<name>.py (the
+generic metric page, which ui/navigation.py finds by itself). Every file is lint- and
+format-clean as written. Without a page the metric is live at /catalog?metric=<name>.
+Never overwrites: if any target exists, or the name is taken, nothing is written.
 """
 
 from __future__ import annotations
@@ -19,16 +21,15 @@ class ScaffoldError(ValueError):
     pass
 
 
-def targets(area: str, metric: str, root: Path) -> dict[str, Path]:
+def targets(area: str, metric: str, root: Path, page: bool = False) -> dict[str, Path]:
     stem = f"{area}_{metric}"
-    return {
-        "module": root / "metrics" / f"{stem}.py",
-        "test": root / "tests" / f"test_metric_{stem}.py",
-        "page": root / "pages" / f"{stem}.py",
-    }
+    paths = {"module": root / "metrics" / f"{stem}.py", "test": root / "tests" / f"test_metric_{stem}.py"}
+    if page:
+        paths["page"] = root / "pages" / f"{stem}.py"
+    return paths
 
 
-def scaffold(name: str, root: Path | None = None) -> list[Path]:
+def scaffold(name: str, root: Path | None = None, page: bool = False) -> list[Path]:
     """Write the files for metric `name` under `root` (default: this checkout); return their paths."""
     root = Path(root) if root is not None else ROOT
     match = NAME.match(name)
@@ -37,7 +38,7 @@ def scaffold(name: str, root: Path | None = None) -> list[Path]:
     area, metric = match.groups()
     if not (root / "metrics").is_dir():
         raise ScaffoldError(f"{root} has no metrics/ directory; run from the project root or pass --root")
-    paths = targets(area, metric, root)
+    paths = targets(area, metric, root, page)
     existing = [str(p.relative_to(root)) for p in paths.values() if p.exists()]
     if existing:
         raise ScaffoldError(f"refusing to overwrite {', '.join(existing)}")
@@ -49,7 +50,7 @@ def scaffold(name: str, root: Path | None = None) -> list[Path]:
         "test": TEST.format(name=name, area=area, metric=metric),
         "page": PAGE.format(name=name),
     }
-    for key, path in paths.items():
+    for key, path in paths.items():  # dict order: the page, if any, comes last
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("x", encoding="utf-8") as handle:  # "x": fail rather than overwrite
             handle.write(texts[key])
@@ -120,15 +121,18 @@ import pytest
 from metrics import compute, spec
 from tests.metric_shapes import as_duckdb, frame
 
-JAN = lambda day: date(2024, 1, day)  # noqa: E731
+
+def jan(day: int) -> date:
+    return date(2024, 1, day)
+
 
 def _orders() -> pl.DataFrame:
     # TODO: a handful of rows whose answer you can work out by hand.
     return frame(
         "orders",
         [
-            {{"order_id": "o1", "customer_id": "c1", "order_date": JAN(3), "delivered_date": JAN(5)}},
-            {{"order_id": "o2", "customer_id": "c2", "order_date": JAN(9)}},
+            {{"order_id": "o1", "customer_id": "c1", "order_date": jan(3), "delivered_date": jan(5)}},
+            {{"order_id": "o2", "customer_id": "c2", "order_date": jan(9)}},
         ],
     )
 

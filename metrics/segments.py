@@ -9,11 +9,11 @@ import narwhals as nw
 
 from metrics import _ci
 from metrics.errors import MetricError, MissingData
+from metrics.nps import detractor, promoter
 from metrics.periods import days_since_epoch
 from metrics.spec import MetricSpec, Query
 
 RETENTION_MONTHS = 3
-PROMOTER, DETRACTOR = 9, 6
 UNKNOWN_SEGMENT = "unknown"
 MONETARY_DECIMALS = 6
 
@@ -44,13 +44,13 @@ def _rfm(frames: Mapping[str, nw.LazyFrame], q: Query) -> nw.LazyFrame:
     _no_by("segments.rfm", q)
     ref = q.seen_until
     ref_day = nw.lit(_days(ref)) if ref is not None else nw.col("last_day").max()
-    r, f, m, orders = nw.col("r_score"), nw.col("f_score"), nw.col("m_score"), nw.col("frequency")
+    r, f, m, count = nw.col("r_score"), nw.col("f_score"), nw.col("m_score"), nw.col("frequency")
     segment = (
         nw.when((r >= 4) & (f >= 4) & (m >= 4))
         .then(nw.lit("Champions"))
         .when((r >= 3) & (f >= 4))
         .then(nw.lit("Loyal"))
-        .when((r >= 4) & (orders == 1))
+        .when((r >= 4) & (count == 1))
         .then(nw.lit("New"))
         .when(r >= 4)
         .then(nw.lit("Promising"))
@@ -233,8 +233,8 @@ def _nps_by_segment(frames: Mapping[str, nw.LazyFrame], q: Query, segments: nw.L
         .group_by("segment")
         .agg(
             nps_n=nw.len(),
-            promoters=(nw.col("score") >= PROMOTER).cast(nw.Int64()).sum(),
-            detractors=(nw.col("score") <= DETRACTOR).cast(nw.Int64()).sum(),
+            promoters=promoter(nw.col("score")).cast(nw.Int64()).sum(),
+            detractors=detractor(nw.col("score")).cast(nw.Int64()).sum(),
         )
     )
     n, p, d = nw.col("nps_n"), nw.col("promoters"), nw.col("detractors")

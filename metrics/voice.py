@@ -9,6 +9,7 @@ import polars as pl
 
 from metrics import _ci
 from metrics.errors import MissingData
+from metrics.nps import detractor, promoter
 from metrics.periods import bucket
 from metrics.spec import MetricSpec, Query
 from metrics.taxonomy import load_themes
@@ -19,7 +20,6 @@ TEXT_SOURCES: dict[str, tuple[str, str, str]] = {
     "reviews": ("published_at", "text", "reviews"),
     "notes": ("written_at", "text", "notes"),
 }
-PROMOTER, DETRACTOR = 9, 6  # NPS: 9-10 promoter, 0-6 detractor
 
 
 def _in_window(date_col: str, q: Query) -> list[nw.Expr]:
@@ -126,8 +126,8 @@ def _theme_impact(frames: Mapping[str, nw.LazyFrame], q: Query) -> nw.LazyFrame:
         .filter(*_in_window("responded_at", q), nw.col("survey") == "nps", _non_blank("comment"))
         .with_columns(
             period=bucket("responded_at", q.grain),
-            promoter=nw.col("score") >= PROMOTER,
-            detractor=nw.col("score") <= DETRACTOR,
+            promoter=promoter(nw.col("score")),
+            detractor=detractor(nw.col("score")),
         )
     )
 

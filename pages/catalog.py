@@ -1,14 +1,25 @@
-"""Catalog: every metric's definition, lens and twin."""
+"""Catalog: every metric's definition, lens and twin, and any metric live from its spec (?metric=)."""
 
 import streamlit as st
 
-from ui import catalog, page
+from ui import catalog, metric_page, page, state
 
-page.header("Metric catalog", "What exactly does each number mean?")
-st.dataframe(catalog.table(), hide_index=True, width="stretch")
-for area, specs in catalog.by_area().items():
-    st.subheader(area.capitalize())
-    for spec in specs:
-        with st.expander(f"{spec.title} · `{spec.name}`"):
-            st.caption(catalog.summary(spec))
-            st.text(spec.definition)
+with st.sidebar:
+    chosen = state.select("Metric shown live", catalog.choices(), key=catalog.METRIC, default=catalog.ALL)
+if chosen != catalog.ALL:
+    metric_page.render(chosen)
+else:
+    page.header("Metric catalog", "What exactly does each number mean? Open any metric live.")
+    st.dataframe(
+        catalog.table(),
+        hide_index=True,
+        width="stretch",
+        column_config={"live view": st.column_config.LinkColumn("live view", display_text="open")},
+    )
+    for area, specs in catalog.by_area().items():
+        st.subheader(area.capitalize())
+        for spec in specs:
+            with st.expander(f"{spec.title} · `{spec.name}`"):
+                st.caption(catalog.summary(spec))
+                st.markdown(f"[Open it live]({catalog.live_url(spec.name)})")
+                st.text(spec.definition)

@@ -391,10 +391,10 @@ def bench_books(rows: int = 100_000) -> dict[str, Book]:
 def atlantis_books() -> dict[str, Book]:
     """'atlantis': orders and survey answers no sample data has (regions Atlantis and Lemuria), for app tests.
 
-    Orders (sheet rows 2-11), as of the last order date 2025-04-15:
+    Orders (sheet rows 2-11), as of the last order date 2025-04-15 (so April is still open):
     March: 4 due; shipped on time 3 (A-003 late), received on time 1 (A-002, A-003 late; A-004 not received, overdue).
-    April: A-008 not shipped and not yet due (left out of both); A-009 shipped, not received, not yet due.
-      shipped on time 4 of 4 (A-005, A-006, A-007, A-009); received on time 2 of 3 (A-007 late).
+    April so far: due (promised before 2025-04-15) A-005 and A-006, both shipped and received on time;
+      A-007 (promised on the 15th), A-008 and A-009 are not yet due (left out, shipped or not).
     Row 11 (A-010) is bad: received 2025-04-05, before its order date (and before it shipped).
     Responses (rows 2-6): row 5 (R-4) is bad: nps score 11.
     """

@@ -172,11 +172,12 @@ def test_delivery_page_shows_the_sheets_orders(app, browser) -> None:
     with opened(browser, app, "delivery") as (tab, errors):
         assert tab.locator(ERROR_SELECTORS).count() == 0, tab.locator(ERROR_SELECTORS).first.inner_text()
         text = main_text(tab)
-        # April as of 2025-04-15: shipped on time 4 of 4 due (A-008 neither shipped nor due);
-        # received on time 2 of 3 (A-007 late, A-009 not due). Fewer than 30 orders: greyed, n shown.
-        assert re.search(r"On time as shipped Inside-out Apr 2025 100\.0% .*?n = 4 ·", text), text
-        assert re.search(r"On time as received Customer lens Apr 2025 66\.7% .*?n = 3 ·", text), text
-        assert "Apr 2025: 100.0% of orders left on time, 66.7% arrived on time: a gap of -33.3 points" in text
+        # As of 2025-04-15 April is open: the cards show March (shipped on time 3 of 4, received 1 of 4) and April
+        # only "so far" (A-005 and A-006 due, both on time). Fewer than 30 orders: greyed, n shown.
+        assert re.search(r"On time as shipped Inside-out Mar 2025 75\.0% .*?n = 4 ·", text), text
+        assert re.search(r"On time as received Customer lens Mar 2025 25\.0% .*?n = 4 ·", text), text
+        assert text.count("Apr 2025 so far: 100.0% (n = 2), still open: not compared") == 2, text
+        assert "Apr 2025 so far: 100.0% of orders left on time, 100.0% arrived on time: a gap of +0.0 points" in text
         screenshot(tab, "sheets-delivery")
 
         # The region filter offers the sheet's regions, and only those.
@@ -188,10 +189,11 @@ def test_delivery_page_shows_the_sheets_orders(app, browser) -> None:
         tab.wait_for_function("() => location.search.includes('region=Atlantis')", timeout=30_000)
         tab.keyboard.press("Escape")
         wait_until_drawn(tab)
-        # Atlantis in April: A-006 shipped and received on time; A-009 shipped on time, receipt not due yet.
+        # Atlantis in March: shipped on time; only A-001 received on time. April so far: A-006.
         text = main_text(tab)
-        assert re.search(r"On time as shipped Inside-out Apr 2025 100\.0% .*?n = 2 ·", text), text
-        assert re.search(r"On time as received Customer lens Apr 2025 100\.0% .*?n = 1 ·", text), text
+        assert re.search(r"On time as shipped Inside-out Mar 2025 100\.0% .*?n = 3 ·", text), text
+        assert re.search(r"On time as received Customer lens Mar 2025 33\.3% .*?n = 3 ·", text), text
+        assert text.count("Apr 2025 so far: 100.0% (n = 1), still open: not compared") == 2, text
         assert tab.locator(ERROR_SELECTORS).count() == 0
         assert not errors, errors
 

@@ -55,8 +55,18 @@ def test_single_line_keeps_its_trust_legend() -> None:
     frame = _twins(n_customer_last=10).filter(pl.col("lens") == "On time as received").drop("lens", "min_n")
     spec = band_trend(frame, "share", 50, "Received", "By month").to_dict()
     fill = _point_layer(spec)["encoding"]["fill"]
-    assert fill["field"] == "trust" and fill["scale"]["range"] == ["#e4572e", "white"]
+    assert fill["field"] == "trust" and fill["scale"]["range"] == ["#e4572e", "white", "white"]
     assert [r["n"] for r in _rows(spec) if r["trust"] == TRUST_LABELS[1]] == [10]
+
+
+def test_an_open_last_period_is_drawn_hollow_and_said_so() -> None:
+    frame = _twins(n_customer_last=60)
+    last = frame.get_column("period").max()
+    spec = twin_trend(frame.with_columns(complete=pl.col("period") < last), "share", "On time", "By month").to_dict()
+    still_open = [r for r in _rows(spec) if r["trust"] == TRUST_LABELS[2]]
+    assert len(still_open) == 2, "the open period of each lens"
+    assert _point_layer(spec)["encoding"]["fill"]["condition"]["value"] == "white"
+    assert any("still open (so far)" in line for line in spec["title"]["subtitle"])
 
 
 def test_small_multiples_without_low_points_have_no_subtitle() -> None:

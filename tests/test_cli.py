@@ -1,9 +1,8 @@
-"""`python -m metrics` run for real in a subprocess: output formats, one-line errors, scaffolding."""
+"""`python -m metrics` run for real in a subprocess: output formats, one-line errors (scaffolding: test_scaffold.py)."""
 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from datetime import date
@@ -112,58 +111,3 @@ def test_unreadable_sources_file(tmp_path):
 def test_output_into_missing_directory(tmp_path):
     result = run("compute", "delivery.on_time_shipped", "--output", str(tmp_path / "no" / "out.csv"))
     assert_user_error(result, "No such file or directory")
-
-
-# --- new ------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def repo_copy(tmp_path) -> Path:
-    copy = tmp_path / "repo"
-    ignore = shutil.ignore_patterns(".git", ".venv", "__pycache__", ".pytest_cache", ".hypothesis", "*.pyc")
-    for part in ("metrics", "connectors", "tests", "ui", "pyproject.toml"):
-        source = ROOT / part
-        if source.is_dir():
-            shutil.copytree(source, copy / part, ignore=ignore)
-        elif source.exists():
-            shutil.copy2(source, copy / part)
-    (copy / "pages").mkdir(exist_ok=True)
-    return copy
-
-
-def test_new_scaffolds_a_metric_that_passes_its_tests(repo_copy):
-    result = run("new", "delivery.first_attempt", cwd=repo_copy)
-    assert result.returncode == 0, result.stderr
-    module = repo_copy / "metrics" / "delivery_first_attempt.py"
-    test = repo_copy / "tests" / "test_metric_delivery_first_attempt.py"
-    page = repo_copy / "pages" / "delivery_first_attempt.py"
-    assert result.stdout.split() == ["wrote", str(module), "wrote", str(test), "wrote", str(page)]
-    assert 'metric_page.render("delivery.first_attempt")' in page.read_text()
-    listed = json.loads(run("list", "--format", "json", cwd=repo_copy).stdout)
-    assert "delivery.first_attempt" in [m["name"] for m in listed]
-    tests = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test), "tests/test_registry.py"],
-        cwd=repo_copy,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert tests.returncode == 0, tests.stdout[-3000:]
-    assert "1 skipped" in tests.stdout and "TODO delivery.first_attempt" in tests.stdout
-    lint = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "--no-cache", str(module), str(test), str(page)],
-        cwd=repo_copy,
-        capture_output=True,
-        text=True,
-    )
-    assert lint.returncode == 0, lint.stdout
-    before = module.read_text()
-    again = run("new", "delivery.first_attempt", cwd=repo_copy)
-    assert_user_error(again, "refusing to overwrite", "metrics/delivery_first_attempt.py")
-    assert module.read_text() == before
-
-
-def test_new_refuses_a_name_already_defined(repo_copy):
-    result = run("new", "voice.themes", cwd=repo_copy)
-    assert_user_error(result, "already defined in metrics/voice.py")
-    assert not (repo_copy / "metrics" / "voice_themes.py").exists()

@@ -36,6 +36,7 @@ def test_on_time_known_answer():
             (D(2024, 1, 3), None, D(2024, 1, 4), D(2024, 1, 5)),  # no promise: excluded
             (D(2024, 1, 4), D(2024, 1, 6), None, None),  # due before the last date, not shipped: late
             (D(2024, 1, 20), D(2024, 1, 25), None, None),  # not yet due (last date is Jan 20): excluded
+            (D(2024, 1, 19), D(2024, 1, 22), D(2024, 1, 19), D(2024, 1, 20)),  # done but not yet due: excluded
         ]
     )
     shipped = compute("delivery.on_time_shipped", t)

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 from connectors.sample import STORY, generate
+from metrics.analysis.shifts import largest_shift
 from tests.apptest import run_page
 from ui import retention as rt
-from ui.shifts import largest_shift
 
 # ---------------------------------------------------------------- largest_shift
 

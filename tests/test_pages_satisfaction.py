@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 import metrics
 from connectors.sample import STORY, generate
+from metrics.analysis.distribution import score_counts
 from tests.apptest import run_page
 from ui import satisfaction as sat
 
@@ -51,7 +52,7 @@ def test_score_counts_by_hand() -> None:
             ("nps", 9, "East", "A", date(2025, 1, 1)),  # before the window
         ]
     )
-    out = sat.score_counts(frame, date(2026, 1, 1), date(2026, 12, 31), {}, ("region",))
+    out = score_counts({"responses": frame}, date(2026, 1, 1), date(2026, 12, 31), {}, ("region",))
     east = out.filter(pl.col("region") == "East")
     assert east.height == 11, "every score 0-10 is listed"
     counts = dict(zip(east["score"], east["count"], strict=True))
@@ -60,7 +61,7 @@ def test_score_counts_by_hand() -> None:
     assert east.filter(pl.col("score") == 10)["share"].item() == pytest.approx(2 / 3)
     assert dict(zip(east["score"], east["category"], strict=True))[6] == "detractors"
     assert dict(zip(east["score"], east["category"], strict=True))[7] == "passives"
-    west = sat.score_counts(frame, None, None, {"region": ("West",)})
+    west = score_counts({"responses": frame}, None, None, {"region": ("West",)})
     assert west["count"].sum() == 1 and west.filter(pl.col("score") == 8)["count"].item() == 1
 
 
@@ -82,7 +83,7 @@ def test_score_counts_add_up_to_the_metric_n(rows: list[tuple[str, int, str, str
     frame = _responses([(s, sc, r, g, date(2025, 6, 1) + timedelta(days=d)) for s, sc, r, g, d in rows])
     start, end = date(2025, 7, 1), date(2026, 3, 31)
     where = {"region": ("East",)}
-    counts = sat.score_counts(frame, start, end, where, ("segment",))
+    counts = score_counts({"responses": frame}, start, end, where, ("segment",))
     nps = metrics.compute(
         sat.NPS, {"responses": frame}, grain="all", by=("segment",), start=start, end=end, where=where
     )

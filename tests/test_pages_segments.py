@@ -50,7 +50,7 @@ def test_persona_card_defaults_to_the_focus_segment(default_page: AppTest) -> No
     values = {m.label: m.value for m in at.metric}
     assert values["Customers"] == "971" and values["NPS"] == "+60" and values["3-month retention"] == "94.8%"
     text = captions(at)
-    assert "n = 1,595 · 95 % CI +57 – +63" in text and "n = 882" in text and "spread sd/mean 0.65" in text
+    assert "n = 1,603 · 95 % CI +57 – +63" in text and "n = 864" in text and "spread sd/mean 0.67" in text
     quotes = [t.value for t in at.text if t.value.startswith("“")]  # st.text: definitions too
     late = [q for q in quotes if " late, " in q]
     assert 2 <= len(quotes) - len(late) <= 3, "sample verbatims as plain text"

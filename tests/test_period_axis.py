@@ -11,7 +11,6 @@ import polars as pl
 import pytest
 
 from tests.browser_harness import ROOT
-from ui.format import period_label
 from ui.period_axis import MAX_TICKS, label_format, period_x
 
 
@@ -78,20 +77,3 @@ def test_labels_name_each_bucket_in_any_browser_time_zone(tz):
 
 def test_no_periods_gives_a_plain_axis():
     assert "axis" not in period_x(pl.DataFrame({"period": []}, schema={"period": pl.Date})).to_dict()
-
-
-@pytest.mark.parametrize(
-    ("grain", "label"),
-    [
-        ("day", "14 Oct 2026"),
-        ("week", "week of 12 Oct 2026"),
-        ("month", "Oct 2026"),
-        ("quarter", "Q4 2026"),
-        ("year", "2026"),
-        ("all", "the whole window"),
-    ],
-)
-def test_cards_and_sentences_name_a_bucket_at_its_grain(grain, label):
-    starts = {"day": date(2026, 10, 14), "week": date(2026, 10, 12), "month": date(2026, 10, 1)}
-    period = starts.get(grain, date(2026, 10, 1) if grain == "quarter" else date(2026, 1, 1))
-    assert period_label(None if grain == "all" else period, grain) == label

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import polars as pl
 import streamlit as st
 
 import metrics
+from metrics.analysis import change, periods
 from metrics.retention_window import WINDOW_DAYS
 from metrics.spec import MetricSpec
 from ui import format as fmt
@@ -24,19 +24,6 @@ def definition_popover(spec: MetricSpec) -> None:
         st.caption(f"Values from fewer than {spec.min_n} observations are greyed out.")
 
 
-def overlaps(a: dict, b: dict) -> bool:
-    if None in (a.get("ci_low"), a.get("ci_high"), b.get("ci_low"), b.get("ci_high")):
-        return True
-    return a["ci_low"] <= b["ci_high"] and b["ci_low"] <= a["ci_high"]
-
-
-def latest_two(frame: pl.DataFrame) -> tuple[dict | None, dict | None]:
-    rows = frame.filter(pl.col("n") > 0).sort("period").tail(2).to_dicts()
-    if not rows:
-        return None, None
-    return rows[-1], rows[0] if len(rows) == 2 else None
-
-
 def kpi_card(name: str, filters: Filters) -> None:
     spec = metrics.spec(name)
     with st.container(border=True):
@@ -53,16 +40,31 @@ EMPTY_HINTS = {
 
 
 def _card_body(spec: MetricSpec, filters: Filters) -> None:
+    """The latest finished period and its change vs the finished one before; an open period only "so far"."""
     frame, error = query.metric_or_error(spec.name, filters)
     if error:
         st.warning(error, icon=":material/block:")
         return
-    current, previous = latest_two(frame)
-    if current is None:
+    current, previous = change.latest_two(frame)
+    _, still_open = change.finished_and_open(frame)
+    if current is None and still_open is None:
         st.caption(EMPTY_HINTS.get(spec.name, "No data in this view."))
         return
-    label = fmt.period_label(current["period"], filters.grain)
+    open_note = None
+    if still_open is not None:
+        so_far = periods.label_of(still_open["period"], filters.grain, complete=False)
+        open_note = (
+            f"{so_far}: {fmt.value(still_open['value'], spec.unit)} (n = {fmt.count(still_open['n'])}),"
+            " still open: not compared"
+        )
+    if current is None:  # only an open period: shown as such, never with a change
+        current, open_note = still_open, None
+        label = periods.label_of(current["period"], filters.grain, complete=False)
+    else:
+        label = periods.label_of(current["period"], filters.grain)
     notes = [f"n = {fmt.count(current['n'])}", fmt.interval(current["ci_low"], current["ci_high"], spec.unit)]
+    if open_note:
+        notes.append(open_note)
     if current["n"] < spec.min_n:
         # Greyed, with no trend arrow: too few observations to read anything into it.
         st.caption(label)
@@ -70,14 +72,15 @@ def _card_body(spec: MetricSpec, filters: Filters) -> None:
         notes.insert(0, f":gray-background[fewer than {spec.min_n} observations: too few to trust]")
         st.caption(" · ".join(notes))
         return
-    change = None if previous is None else current["value"] - previous["value"]
+    comparable = previous is not None and current.get("complete", True)
+    delta = current["value"] - previous["value"] if comparable and previous is not None else None
     st.metric(
         label,
         fmt.value(current["value"], spec.unit),
-        delta=fmt.delta(change, spec.unit),
-        delta_color="off" if not change else "normal" if spec.higher_is_better else "inverse",
+        delta=fmt.delta(delta, spec.unit),
+        delta_color="off" if not delta else "normal" if spec.higher_is_better else "inverse",
         delta_description="vs previous period",
     )
-    if previous is not None and current["ci_low"] is not None and overlaps(current, previous):
+    if comparable and previous is not None and current["ci_low"] is not None and change.overlaps(current, previous):
         notes.append(":gray-background[change not significant]")
     st.caption(" · ".join(notes))

@@ -8,7 +8,20 @@ import polars as pl
 
 import metrics
 from metrics.spec import MetricSpec
+from ui import state
 from ui.cards import LENS_LABEL
+
+ALL = "all metrics"  # the catalog's list; any other value of ?metric= is a metric shown live
+METRIC = "metric"
+
+
+def choices() -> list[str]:
+    return [ALL, *metrics.names()]
+
+
+def live_url(name: str) -> str:
+    """This view (filters kept) on the catalog, showing metric `name` live."""
+    return state.share_url({METRIC: name})
 
 
 def table() -> pl.DataFrame:
@@ -23,6 +36,7 @@ def table() -> pl.DataFrame:
             "twin": [s.twin or "" for s in specs],
             "min n": [s.min_n for s in specs],
             "needs": [", ".join(s.requires) for s in specs],
+            "live view": [live_url(s.name) for s in specs],
         }
     )
 

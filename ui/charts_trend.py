@@ -17,7 +17,7 @@ from ui.format import UNIT_AXIS_FORMAT
 from ui.period_axis import period_x
 
 LOW_N_COLOR = "#b8bfc7"
-TRUST_LABELS = ("enough data", "below min n: too few to trust")
+TRUST_LABELS = ("enough data", "below min n: too few to trust", "period still open: so far")
 
 
 def axis_format(unit: str) -> str:
@@ -26,9 +26,13 @@ def axis_format(unit: str) -> str:
 
 def with_trust(frame: pl.DataFrame, min_n: int | pl.Expr) -> pl.DataFrame:
     """Add `trust`: TRUST_LABELS[1] where n < min_n (a number, or an expression such as a column), else
-    TRUST_LABELS[0]."""
-    low, ok = TRUST_LABELS[1], TRUST_LABELS[0]
-    return frame.with_columns(trust=pl.when(pl.col("n") < min_n).then(pl.lit(low)).otherwise(pl.lit(ok)))
+    TRUST_LABELS[2] for a bucket still open (`complete` false, see metrics.analysis.periods), else
+    TRUST_LABELS[0]. Both are drawn hollow: neither reads like a finished, trusted point."""
+    ok, low, still_open = TRUST_LABELS
+    trust = pl.when(pl.col("n") < min_n).then(pl.lit(low))
+    if "complete" in frame.columns:
+        trust = trust.when(~pl.col("complete")).then(pl.lit(still_open))
+    return frame.with_columns(trust=trust.otherwise(pl.lit(ok)))
 
 
 def _tooltip(unit: str, extra: list[alt.Tooltip] | None = None) -> list[alt.Tooltip]:
@@ -52,16 +56,18 @@ def _trust_points(lenses: alt.Scale | None) -> dict[str, Any]:
             "fill": alt.Fill(
                 "trust:N",
                 title=None,
-                scale=alt.Scale(domain=list(TRUST_LABELS), range=[CUSTOMER_COLOR, "white"]),
+                scale=alt.Scale(domain=list(TRUST_LABELS), range=[CUSTOMER_COLOR, "white", "white"]),
                 legend=alt.Legend(orient="top", symbolStrokeColor=LOW_N_COLOR),
             ),
             "stroke": alt.Stroke(
-                "trust:N", scale=alt.Scale(domain=list(TRUST_LABELS), range=[CUSTOMER_COLOR, LOW_N_COLOR]), legend=None
+                "trust:N",
+                scale=alt.Scale(domain=list(TRUST_LABELS), range=[CUSTOMER_COLOR, LOW_N_COLOR, CUSTOMER_COLOR]),
+                legend=None,
             ),
         }
     stroke = alt.Stroke("lens:N", scale=lenses, legend=None)  # the line layer shows the lens legend
     fill = alt.Fill("lens:N", scale=lenses, legend=None)
-    return {"fill": alt.condition(alt.datum.trust == TRUST_LABELS[1], alt.value("white"), fill), "stroke": stroke}
+    return {"fill": alt.condition(alt.datum.trust != TRUST_LABELS[0], alt.value("white"), fill), "stroke": stroke}
 
 
 def _layers(
@@ -93,6 +99,8 @@ def _with_low_n_note(subtitle: str | list[str], data: pl.DataFrame) -> list[str]
     if not low.is_empty():
         floors = " or ".join(f"{m:,}" for m in data.get_column("min_n").unique().sort())
         lines.append(f"Hollow points: fewer than {floors} observations (min n), too few to trust")
+    if not data.filter(pl.col("trust") == TRUST_LABELS[2]).is_empty():
+        lines.append("Hollow last point: the period is still open (so far), not comparable with finished ones")
     return [line for line in lines if line]
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date
 
 UNIT_AXIS_FORMAT = {
     "share": ".0%",
@@ -60,18 +59,3 @@ def md_escape(text: str) -> str:
     """Escape Markdown so data values (region names, theme labels) inside a sentence show as written."""
     # Characters that start emphasis, links, code, HTML, headings, tables, strikethrough or LaTeX.
     return re.sub(r"([\\`*_\[\]<>#|~$])", r"\\\1", text)
-
-
-def period_label(period: date | None, grain: str) -> str:
-    """A bucket named at its grain: '14 Oct 2026', 'week of 12 Oct 2026', 'Oct 2026', 'Q4 2026', '2026'."""
-    if period is None or grain == "all":
-        return "the whole window"
-    if grain == "day":
-        return f"{period:%d %b %Y}"
-    if grain == "week":
-        return f"week of {period:%d %b %Y}"
-    if grain == "quarter":
-        return f"Q{(period.month - 1) // 3 + 1} {period.year}"
-    if grain == "year":
-        return str(period.year)
-    return f"{period:%b %Y}"

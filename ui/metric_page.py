@@ -1,4 +1,9 @@
-"""A page rendered from a metric's spec alone: what every metric gets without custom code."""
+"""A page rendered from a metric's spec alone: what every metric gets without custom code.
+
+Card (value, n, interval, change), trend with its band (beside its twin if it has one), the same by
+region and by segment where the data has them, and the definition; each chart with its link and
+exports. Shown at /catalog?metric=<name> for every metric, and by a page `metrics new --page` writes.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,9 @@ import streamlit as st
 
 import metrics
 from ui import cards, charts, charts_trend, page, query
+from ui.state import Filters
+
+BREAKDOWNS = ("region", "segment")
 
 
 def render(name: str) -> None:
@@ -27,6 +35,7 @@ def render(name: str) -> None:
         if page.full_page():
             cards.definition_popover(spec)
         page.chart(f"{name}-trend", charts.keyed_lines(frame, spec.keys, spec.unit, spec.title, subtitle), frame)
+        _definition(spec)
         return
     if page.full_page():
         cards.kpi_card(name, f)
@@ -36,3 +45,26 @@ def render(name: str) -> None:
     else:
         trend = frame.with_columns(lens=pl.lit(spec.title), min_n=pl.lit(spec.min_n))
     page.chart(f"{name}-trend", charts_trend.twin_trend(trend, spec.unit, spec.title, subtitle), trend)
+    for column in BREAKDOWNS:
+        _breakdown(spec, f, column)
+    _definition(spec)
+
+
+def _breakdown(spec: metrics.MetricSpec, f: Filters, column: str) -> None:
+    """The metric's trend per `column` value, when a table it reads has that column."""
+    frame, error = query.metric_or_error(spec.name, f, by=(column,))
+    if error or frame is None or frame.get_column(column).drop_nulls().is_empty():
+        if page.full_page():
+            st.caption(f"No breakdown by {column}: the data this metric reads has no {column}.")
+        return
+    title = f"{spec.title} by {column}"
+    subtitle = f"By {f.grain}; bands are 95 % intervals; hollow: n < {spec.min_n} or period still open"
+    figure = charts_trend.group_trends(frame, column, spec.unit, spec.min_n, title, subtitle)
+    page.chart(f"{spec.name}-by-{column}", figure, frame)
+
+
+def _definition(spec: metrics.MetricSpec) -> None:
+    if page.full_page():
+        with st.expander("Definition", icon=":material/info:"):
+            st.caption(f"`{spec.name}` · {cards.LENS_LABEL[spec.lens]}")
+            st.text(spec.definition)

@@ -7,9 +7,9 @@ from dataclasses import replace
 import polars as pl
 
 import metrics
+from metrics.analysis import change, periods
 from ui import format as fmt
 from ui import query
-from ui.cards import overlaps
 from ui.state import Filters
 
 TWIN_PAIRS = (
@@ -56,6 +56,7 @@ def rising_themes(filters: Filters, top: int = 3) -> pl.DataFrame:
     themes, error = query.metric_or_error("voice.themes", filters, grain="month")
     if error or themes is None or themes.is_empty():
         return pl.DataFrame()
+    themes = themes.filter(pl.col("complete"))  # an open month's share is not compared with finished ones
     months = themes.get_column("period").unique().sort()
     if months.len() < 2 * RISING_WINDOW_MONTHS:
         return pl.DataFrame()
@@ -85,22 +86,23 @@ def rising_themes(filters: Filters, top: int = 3) -> pl.DataFrame:
 
 
 def what_changed(filters: Filters) -> list[str]:
-    """Sentences about KPIs whose last period moved beyond the uncertainty of both periods."""
+    """Sentences about KPIs whose last finished period moved beyond the uncertainty of both periods (an open
+    period is never compared: metrics.analysis.change reads finished buckets only)."""
     lines = []
     for name in (*(n for pair in TWIN_PAIRS for n in pair), *CUSTOMER_KPIS):
         frame, error = query.metric_or_error(name, filters)
         if error or frame is None:
             continue
         spec = metrics.spec(name)
-        rows = frame.filter(pl.col("n") >= spec.min_n).sort("period").tail(2).to_dicts()
-        if len(rows) < 2 or overlaps(rows[0], rows[1]):
+        moved = change.significant_change(frame, spec.min_n)
+        if moved is None:
             continue
-        before, now = rows
+        before, now = moved
         direction = "rose" if now["value"] > before["value"] else "fell"
         good = (now["value"] > before["value"]) == spec.higher_is_better
         lines.append(
             f"{':green' if good else ':red'}[{spec.title} {direction}] from {fmt.value(before['value'], spec.unit)} "
-            f"to {fmt.value(now['value'], spec.unit)} in {fmt.period_label(now['period'], filters.grain)}"
+            f"to {fmt.value(now['value'], spec.unit)} in {periods.label_of(now['period'], filters.grain)}"
             f" (n = {now['n']:,}; the 95 % intervals do not overlap)."
         )
     worst = _worst_region_gap(filters)

@@ -13,17 +13,20 @@ import math
 import altair as alt
 import polars as pl
 
+from metrics.analysis.periods import AXIS_FORMAT
+
 MAX_TICKS = 8
-# (shortest gap in days between bucket starts, label format), first match wins
-_FORMATS = ((365, "%Y"), (89, "Q%q %Y"), (28, "%b %Y"), (0, "%d %b %Y"))
+# (shortest gap in days between bucket starts, its grain), first match wins; the grain's format is the
+# analysis layer's, so an axis names a bucket as the cards and sentences do.
+_GRAINS = ((365, "year"), (89, "quarter"), (28, "month"), (0, "day"))
 
 
 def label_format(periods: pl.Series) -> str:
     """d3 time format for bucket starts spaced like `periods` (one period: a month, the default grain)."""
     gaps = periods.unique().sort().diff().drop_nulls().dt.total_days()
     if gaps.len() == 0:
-        return "%b %Y"
-    return next(fmt for days, fmt in _FORMATS if gaps.min() >= days)
+        return AXIS_FORMAT["month"]
+    return AXIS_FORMAT[next(grain for days, grain in _GRAINS if gaps.min() >= days)]
 
 
 def period_x(frame: pl.DataFrame, column: str = "period", title: str | None = None) -> alt.X:

@@ -12,6 +12,7 @@ import polars as pl
 import streamlit as st
 
 import metrics
+from metrics.analysis import change, periods
 from ui import data
 from ui.state import Choices, Filters
 
@@ -36,17 +37,30 @@ def _compute(
 def metric(
     name: str, filters: Filters, by: tuple[str, ...] = (), grain: str | None = None, **options: str
 ) -> pl.DataFrame:
-    """Metric `name` under the shared filters (grain 'all' gives one row per `by`)."""
-    return _compute(
+    """Metric `name` under the shared filters (grain 'all' gives one row per `by`).
+
+    A series gets `complete` per period (metrics.analysis.periods): false for a bucket that ends after the
+    data's last date or the window's end, which cards, sentences and charts show as open ("so far").
+    """
+    grain = grain or filters.grain
+    frame = _compute(
         name,
         data.version(),
-        grain or filters.grain,
+        grain,
         tuple(by),
         filters.start,
         filters.end,
         filters.where_key(),
         tuple(sorted(options.items())),
     )
+    if "complete" in frame.columns:  # cohort metrics mark their own cells
+        return frame
+    return periods.mark_complete(frame, grain, through(filters))
+
+
+def through(filters: Filters) -> date | None:
+    """The last day whose rows are all in for this view (see metrics.analysis.periods.through)."""
+    return periods.through(choices().last, filters.end)
 
 
 def metric_or_error(name: str, filters: Filters, **kwargs) -> tuple[pl.DataFrame | None, str | None]:
@@ -110,20 +124,16 @@ def gap_by(internal: str, customer: str, filters: Filters, category: str) -> pl.
 
 
 def gap_sentence(internal: str, customer: str, filters: Filters) -> str | None:
-    """One sentence on the latest period's gap between the two lenses, in points."""
-    both = twins(internal, customer, filters).filter(pl.col("n") > 0)
-    if both.is_empty():
+    """One sentence on the latest period's gap between the two lenses, in points ("so far" while it is open)."""
+    gap = change.latest_gap(
+        twins(internal, customer, filters), metrics.spec(internal).title, metrics.spec(customer).title
+    )
+    if gap is None:
         return None
-    last = both.get_column("period").max()
-    rows = both.filter(pl.col("period") == last).sort("lens").to_dicts()
-    values = {r["lens"]: r["value"] for r in rows}
-    inside, outside = values.get(metrics.spec(internal).title), values.get(metrics.spec(customer).title)
-    if inside is None or outside is None:
-        return None
-    gap = 100 * (outside - inside)
+    when = periods.label_of(gap["period"], filters.grain, complete=gap["complete"])
     return (
-        f"**{last:%b %Y}:** {inside:.1%} of orders left on time, {outside:.1%} arrived on time: "
-        f"a gap of **{gap:+.1f} points** between what we measure and what customers experience."
+        f"**{when}:** {gap['inside']:.1%} of orders left on time, {gap['outside']:.1%} arrived on time: "
+        f"a gap of **{gap['gap_pts']:+.1f} points** between what we measure and what customers experience."
     )
 
 

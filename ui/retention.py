@@ -7,16 +7,15 @@ before/after of the takeaway) are sums of the metric's own `active` and `cohort_
 
 from __future__ import annotations
 
-from datetime import date
-
 import polars as pl
 import streamlit as st
 
 import metrics
+from metrics.analysis import change, periods
+from metrics.analysis.shifts import largest_shift
 from metrics.api import CUSTOMER_TABLE, filter_applies
 from metrics.intervals import add_interval
 from ui import data, query
-from ui.shifts import largest_shift
 from ui.state import Filters
 
 COHORT = "retention.cohort"
@@ -29,20 +28,6 @@ COMPLETE, OPEN = "complete", "still open: a lower bound"
 
 
 # ---------------------------------------------------------------- labels
-
-
-def period_label(column: str, grain: str) -> pl.Expr:
-    """How a bucket start date reads: 'Mar 2026', '2026 Q1' or 'w/c 02 Mar 2026'."""
-    col = pl.col(column)
-    if grain == "quarter":
-        return pl.format("{} Q{}", col.dt.year(), col.dt.quarter())
-    if grain == "week":
-        return pl.lit("w/c ") + col.dt.strftime("%d %b %Y")
-    return col.dt.strftime("%b %Y")
-
-
-def period_text(day: date, grain: str) -> str:
-    return pl.DataFrame({"d": [day]}).select(period_label("d", grain)).item()
 
 
 def came_back(mode: str, grain: str) -> str:
@@ -64,7 +49,7 @@ def heatmap_cells(cohort: pl.DataFrame, grain: str) -> pl.DataFrame:
     return (
         cohort.filter(pl.col("period") >= 1)
         .with_columns(
-            cohort_label=period_label("cohort", grain),
+            cohort_label=periods.label("cohort", grain),
             status=pl.when(pl.col("complete")).then(pl.lit(COMPLETE)).otherwise(pl.lit(OPEN)),
             text=text.otherwise(pl.lit("open")),
         )
@@ -78,7 +63,7 @@ def cohort_sizes(cohort: pl.DataFrame, grain: str) -> pl.DataFrame:
     return (
         cohort.filter(pl.col("period") == 0)
         .select("cohort", "cohort_size", "complete")
-        .with_columns(cohort_label=period_label("cohort", grain), status=status)
+        .with_columns(cohort_label=periods.label("cohort", grain), status=status)
         .sort("cohort")
     )
 
@@ -87,7 +72,7 @@ def cohort_curves(cohort: pl.DataFrame, grain: str) -> pl.DataFrame:
     """Each cohort's curve over its finished periods only (an open period would dip falsely)."""
     return (
         cohort.filter(pl.col("complete"))
-        .with_columns(cohort_label=period_label("cohort", grain))
+        .with_columns(cohort_label=periods.label("cohort", grain))
         .select("cohort", "cohort_label", "period", "cohort_size", "active", "value")
         .sort("cohort", "period")
     )
@@ -129,13 +114,15 @@ def retention_shifts(cells: pl.DataFrame, by: tuple[str, ...], min_n: int) -> pl
             n=pl.col(f"weight_{side}").round(0).cast(pl.Int64),
             successes=(pl.col(side) * pl.col(f"weight_{side}")).round(0).cast(pl.Int64),
         )
-        sides.append(add_interval(counted, "wilson").select(low=pl.col("ci_low"), high=pl.col("ci_high")))
-    before, after = sides
-    return shifts.with_columns(
-        n_before=pl.col("weight_before").round(0).cast(pl.Int64),
-        n_after=pl.col("weight_after").round(0).cast(pl.Int64),
-        significant=(before.get_column("high") < after.get_column("low"))
-        | (after.get_column("high") < before.get_column("low")),
+        sides.append(add_interval(counted, "wilson").select(pl.col("ci_low", "ci_high").name.suffix(f"_{side}")))
+    return (
+        pl.concat([shifts, *sides], how="horizontal")
+        .with_columns(
+            n_before=pl.col("weight_before").round(0).cast(pl.Int64),
+            n_after=pl.col("weight_after").round(0).cast(pl.Int64),
+            significant=change.apart("ci_low_before", "ci_high_before", "ci_low_after", "ci_high_after"),
+        )
+        .drop("ci_low_before", "ci_high_before", "ci_low_after", "ci_high_after")
     )
 
 
@@ -168,7 +155,7 @@ def takeaway_text(
     if drops.height:
         top = drops.row(0, named=True)
         who = f"**{top[group]}**" if group else "**This view**"
-        since = period_text(top["split_at"], grain)
+        since = periods.label_of(top["split_at"], grain)
         parts.append(
             f"{who} retains worse for customers who first ordered from {since} on: {top['after']:.0%} "
             f"{action}, down from {top['before']:.0%} for earlier cohorts "
@@ -180,7 +167,7 @@ def takeaway_text(
     worst, overall = worst_cohort(cells, min_n), pooled(cells)
     if worst is not None and overall is not None:
         parts.append(
-            f"Weakest cohort: {period_text(worst['cohort'], grain)}, {worst['value']:.0%} {action} "
+            f"Weakest cohort: {periods.label_of(worst['cohort'], grain)}, {worst['value']:.0%} {action} "
             f"(n = {worst['cohort_size']:,}) vs {overall:.0%} across all cohorts, weighted by size."
         )
     return " ".join(parts)

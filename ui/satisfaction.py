@@ -1,15 +1,12 @@
-"""Data shaping for the satisfaction page: pure Polars over metric results and the responses table.
+"""Data shaping for the satisfaction page: pure Polars over metric results, plus cached fetches.
 
-Every KPI comes from the metric layer (metrics/satisfaction.py). The one thing computed here is the
-0-10 score distribution: a plain count of answers per score, which is not a KPI (no formula beyond
-counting, no interval) and which the NPS metric only gives in three bins. It applies the same rules
-as the metric (survey = 'nps', score within SURVEY_RANGES, responded_at within the window, the
-shared filters on the columns the table has), so its counts add up to the metric's n.
+Every KPI comes from the metric layer (metrics/satisfaction.py); the 0-10 score distribution from
+metrics/analysis/distribution.py, which selects exactly the answers the NPS metric counts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -18,64 +15,23 @@ import polars as pl
 import streamlit as st
 
 import metrics
-from connectors.contract import SURVEY_RANGES
-from metrics.satisfaction import DETRACTOR_MAX, PROMOTER_MIN
+from metrics.analysis import change, periods
+from metrics.analysis.distribution import score_counts
+from metrics.analysis.shifts import largest_shift
+from metrics.nps import GROUPS
 from ui import data, query
-from ui.retention import period_label, period_text
-from ui.shifts import largest_shift
 from ui.state import Filters
 
 NPS, CSAT, CES = "satisfaction.nps", "satisfaction.csat", "satisfaction.ces"
 STARS = "satisfaction.review_rating"
 METRICS = (NPS, CSAT, CES)
 SPLITS = ("segment", "region")
-CATEGORIES = ("detractors", "passives", "promoters")  # bottom to top when stacked
+CATEGORIES = GROUPS  # bottom to top when stacked
 CATEGORIES_ORDER = {c: i for i, c in enumerate(CATEGORIES)}
-CATEGORY_OF_SCORE = (
-    pl.when(pl.col("score") >= PROMOTER_MIN)
-    .then(pl.lit("promoters"))
-    .when(pl.col("score") > DETRACTOR_MAX)
-    .then(pl.lit("passives"))
-    .otherwise(pl.lit("detractors"))
-)
 NOT_RECORDED = "(not recorded)"
 
 
 # ---------------------------------------------------------------- score distribution
-
-
-def score_counts(
-    responses: pl.DataFrame,
-    start: date | None,
-    end: date | None,
-    where: Mapping[str, Sequence[str]],
-    by: tuple[str, ...] = (),
-) -> pl.DataFrame:
-    """Answers per NPS score 0-10 (per `by` group): *by, score, category, count, n, share.
-
-    Every score appears for every group; a score nobody gave counts 0 (a true zero, not missing).
-    n = the group's answers; share = count / n.
-    """
-    low, high = SURVEY_RANGES["nps"]
-    preds = [pl.col("survey") == "nps", pl.col("score").is_between(low, high)]
-    preds += [pl.col(c).is_in(list(v)) for c, v in where.items() if v and c in responses.columns]
-    if start is not None:
-        preds.append(pl.col("responded_at") >= start)
-    if end is not None:
-        preds.append(pl.col("responded_at") <= end)
-    answers = responses.filter(*preds)
-    counts = answers.group_by(*by, "score").agg(count=pl.len())
-    scores = pl.DataFrame({"score": list(range(low, high + 1))}, schema={"score": pl.Int64})
-    groups = answers.select(*by).unique() if by else pl.DataFrame({"_": [0]})
-    grid = groups.join(scores, how="cross").drop("_", strict=False)
-    keys = [*by, "score"]
-    return (
-        grid.join(counts.with_columns(pl.col("score").cast(pl.Int64)), on=keys, how="left", nulls_equal=True)
-        .with_columns(pl.col("count").fill_null(0).cast(pl.Int64), category=CATEGORY_OF_SCORE)
-        .with_columns(n=pl.col("count").sum().over(by) if by else pl.col("count").sum())
-        .with_columns(share=pl.when(pl.col("n") > 0).then(pl.col("count") / pl.col("n")))
-        .sort(*by, "score", nulls_last=True)
-    )
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -87,10 +43,10 @@ def _distribution(
     by: tuple[str, ...],
 ) -> pl.DataFrame:
     del version  # part of the cache key only
-    responses = data.dataset().tables.get("responses")
-    if responses is None or "score" not in responses.columns:
+    tables = data.dataset().tables
+    if "responses" not in tables or "score" not in tables["responses"].columns:
         return pl.DataFrame()
-    return score_counts(responses, start, end, dict(where), by)
+    return score_counts(tables, start, end, dict(where), by)
 
 
 def score_distribution(filters: Filters, by: tuple[str, ...] = ()) -> tuple[pl.DataFrame | None, str | None]:
@@ -111,14 +67,21 @@ def nps_mix(nps: pl.DataFrame, by: tuple[str, ...] = ()) -> pl.DataFrame:
     """Long form of the metric's three counts: *by, period, category, count, n, share (= count / n)."""
     return (
         nps.filter(pl.col("n") > 0)
-        .unpivot(index=["period", *by, "n"], on=list(CATEGORIES), variable_name="category", value_name="count")
+        .unpivot(
+            index=["period", *by, "n", *(["complete"] if "complete" in nps.columns else [])],
+            on=list(CATEGORIES),
+            variable_name="category",
+            value_name="count",
+        )
         .with_columns(share=pl.col("count") / pl.col("n"), order=pl.col("category").replace_strict(CATEGORIES_ORDER))
         .sort("period", *by, "order", nulls_last=True)
     )
 
 
 def with_period_label(frame: pl.DataFrame, grain: str) -> pl.DataFrame:
-    return frame.with_columns(period_label=period_label("period", grain))
+    if "complete" not in frame.columns:
+        return frame.with_columns(period_label=periods.label("period", grain))
+    return frame.with_columns(period_label=periods.label_marked("period", grain))
 
 
 # ---------------------------------------------------------------- per group summary
@@ -207,7 +170,8 @@ def nps_shifts(filters: Filters, dimension: str) -> pl.DataFrame:
     min_n = metrics.spec(NPS).min_n
     if error or trend is None or trend.is_empty():
         return pl.DataFrame()
-    cuts = largest_shift(trend.drop_nulls(dimension), "period", "n", "value", by=(dimension,), min_weight=min_n)
+    finished = trend.drop_nulls(dimension).filter(pl.col("complete"))  # an open period is not compared
+    cuts = largest_shift(finished, "period", "n", "value", by=(dimension,), min_weight=min_n)
     rows = []
     for split_at in cuts.get_column("split_at").unique().sort().to_list():
         before = query.metric(NPS, _window(filters, filters.start, split_at - timedelta(days=1)), (dimension,), "all")
@@ -228,8 +192,7 @@ def shift_table(by_dimension: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
     if not frames:
         return pl.DataFrame()
     table = pl.concat(frames, how="diagonal_relaxed")
-    apart = (pl.col("ci_high") < pl.col("ci_low_before")) | (pl.col("ci_low") > pl.col("ci_high_before"))
-    return table.with_columns(significant=apart.fill_null(False))
+    return table.with_columns(significant=change.apart("ci_low", "ci_high", "ci_low_before", "ci_high_before"))
 
 
 def takeaway_text(shifts: pl.DataFrame, latest: dict | None, grain: str) -> str:
@@ -245,7 +208,7 @@ def takeaway_text(shifts: pl.DataFrame, latest: dict | None, grain: str) -> str:
         verb = "fell" if top["drop"] else "rose"
         parts.append(
             f"**{top['group']}** NPS {verb} from **{top['value_before']:+.0f}** to **{top['value']:+.0f}** "
-            f"from {period_text(top['split_at'], grain)} on (n = {top['n_before']:,} vs {top['n']:,} answers; "
+            f"from {periods.label_of(top['split_at'], grain)} on (n = {top['n_before']:,} vs {top['n']:,} answers; "
             "the 95 % intervals do not overlap)."
         )
     else:

@@ -188,6 +188,7 @@ PAGE_KEYS: dict[str, str] = {
     "delivery": "voice: verbatims about orders that arrived late or on_time",
     "focus": "segments: the segment the persona card describes",
     "carrier": "delivery: carriers in the carrier breakdown",
+    "metric": "catalog: the metric shown live from its spec (card, trend, by region and segment, definition)",
 }
 
 

@@ -15,7 +15,7 @@ def on_time(orders: pl.DataFrame, done_col: str, grain: str, by: tuple[str, ...]
            successes / n AS value
     FROM orders
     WHERE promised_date IS NOT NULL
-      AND ({done_col} IS NOT NULL OR promised_date < (SELECT max(order_date) FROM orders))
+      AND promised_date < (SELECT max(order_date) FROM orders)
     GROUP BY ALL HAVING count(*) > 0
     """
     return run_sql(sql, orders=orders)
