@@ -9,7 +9,6 @@ import json
 import os
 import smtplib
 import ssl
-import tomllib
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -19,7 +18,6 @@ from typing import Any
 
 from decisions.errors import DecisionError
 
-SECRETS_FILE = Path(".streamlit") / "secrets.toml"
 ENV_PREFIX = "OUTSIDEIN_SMTP_"  # OUTSIDEIN_SMTP_HOST, _PORT, _STARTTLS, _TLS, _USER, _PASSWORD, _FROM
 TIMEOUT_S = 20
 
@@ -40,13 +38,13 @@ class Smtp:
 
 
 def _secrets(path: Path | None) -> dict[str, Any]:
-    for candidate in [path] if path else [SECRETS_FILE, Path.home() / SECRETS_FILE]:
-        if candidate.is_file():
-            try:
-                return tomllib.loads(candidate.read_text(encoding="utf-8"))
-            except (OSError, tomllib.TOMLDecodeError) as err:
-                raise DeliveryError(f"cannot read secrets file {candidate}: {err}") from None
-    return {}
+    """The secrets.toml the dashboard reads (the project's, else the user's), as the Sheets connector finds it."""
+    from connectors.gsheets import SheetsError, read_secrets
+
+    try:
+        return read_secrets(path)
+    except SheetsError as err:
+        raise DeliveryError(str(err)) from None
 
 
 def _flag(value: Any) -> bool:

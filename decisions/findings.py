@@ -20,19 +20,9 @@ from metrics.analysis import change, periods
 from metrics.interval_formulas import wilson
 from metrics.periods import bucket
 from metrics.spec import Grain, MetricSpec
+from ui.overview import CUSTOMER_KPIS, TWIN_PAIRS
 
-# The KPIs the digest watches: each twin pair (inside-out first) and the customer-only KPIs.
-TWIN_PAIRS = (
-    ("delivery.on_time_shipped", "delivery.on_time_received"),
-    ("delivery.lead_time_internal", "delivery.lead_time_customer"),
-)
-CUSTOMER_KPIS = (
-    "satisfaction.nps",
-    "satisfaction.csat",
-    "satisfaction.ces",
-    "retention.three_month",
-    "retention.repeat_purchase_rate",
-)
+# The KPIs the digest watches: the overview's twin pairs (inside-out first) and customer-only KPIs.
 WATCHED = (*(name for pair in TWIN_PAIRS for name in pair), *CUSTOMER_KPIS)
 BREAKDOWN = "region"  # changes are read overall and per region
 # Each table's date column: the data's last date over them decides which periods have ended.

@@ -1,4 +1,4 @@
-"""`python -m metrics`: list metrics, compute one on sample or configured data, scaffold a new one.
+"""`python -m metrics`: list metrics, compute one, scaffold a new one, send the digest and evaluate alerts.
 
 User errors (unknown metric, bad date or grain, missing column, unreadable sources) exit with
 status 2 and one line on stderr; OUTSIDEIN_DEBUG=1 shows the traceback of unexpected errors.
