@@ -10,7 +10,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from decisions import delivery, digest, evaluate, findings, rules
+from decisions import delivery, digest, evaluate, findings, rules, targets
 from decisions.errors import DecisionError
 from decisions.state import State
 
@@ -29,7 +29,8 @@ def run_digest(args: argparse.Namespace, tables: Mapping[str, Any]) -> None:
         raise DecisionError("give --to ADDR to send the digest, or --output digest.eml to write it")
     smtp = None if args.output else delivery.smtp_settings(args.smtp)
     through = _through(tables, args.as_of)
-    d = digest.build(tables, args.period, through)
+    goals = targets.load(args.targets) if args.targets else ()
+    d = digest.build(tables, args.period, through, goals)
     if args.only_if_changed and not d.changes:
         print(f"no significant change into {d.period_name}; nothing sent")
         return

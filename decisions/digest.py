@@ -11,6 +11,7 @@ from email.utils import make_msgid
 from typing import Any
 
 from decisions import charts, findings, links
+from decisions.targets import Target
 from metrics.analysis import periods
 from ui import format as fmt
 
@@ -27,13 +28,14 @@ class Digest:
     gaps: list[findings.Gap]
     widest_region_gap: tuple[str, findings.Gap] | None
     theme: findings.RisingTheme | None
+    targets: list[findings.TargetReading]
 
     @property
     def period_name(self) -> str:
         return periods.label_of(self.period, self.grain)
 
 
-def build(tables: Mapping[str, Any], grain: str, through: date) -> Digest:
+def build(tables: Mapping[str, Any], grain: str, through: date, goals: tuple[Target, ...] = ()) -> Digest:
     """Read the last finished period at `grain` of data that runs until `through`."""
     found = findings.changes(tables, grain, through)
     regional = []
@@ -50,6 +52,7 @@ def build(tables: Mapping[str, Any], grain: str, through: date) -> Digest:
         findings.gaps(tables, grain, through),
         widest,
         findings.rising_theme(tables, grain, through),
+        findings.target_readings(tables, grain, through, goals),
     )
 
 
@@ -164,6 +167,10 @@ def compose(
             + "".join(f"<li>{html.escape(x)}</li>" for x in gap_lines)
             + "</ul>"
         )
+    if d.targets:
+        lines = [r.line for r in d.targets]
+        text += ["", f"Targets, {d.period_name}:", *(f"- {line}" for line in lines)]
+        body.append("<p><b>Targets</b></p><ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in lines) + "</ul>")
     if d.theme:
         text += ["", f"Fastest-rising complaint theme: {_theme_line(d.theme, d)}"]
         body.append(f"<p><b>Fastest-rising complaint theme</b>: {html.escape(_theme_line(d.theme, d))}</p>")

@@ -17,6 +17,7 @@ import polars as pl
 import metrics
 from decisions import findings
 from decisions.rules import Rule
+from decisions.targets import Target, for_view
 from metrics.analysis import change, periods
 from ui import format as fmt
 
@@ -40,7 +41,7 @@ class Outcome:
         return f"{self.rule.name}{group}, {self.period_name}: {self.detail}"
 
 
-def evaluate(rule: Rule, tables: Mapping[str, Any], through: date) -> list[Outcome]:
+def evaluate(rule: Rule, tables: Mapping[str, Any], through: date, goals: tuple[Target, ...] = ()) -> list[Outcome]:
     """One outcome per group of the rule (one in all without `by`) for the last finished period."""
     period = findings.last_finished(through, rule.grain)
     spec = metrics.spec(rule.metric)
@@ -71,6 +72,9 @@ def evaluate(rule: Rule, tables: Mapping[str, Any], through: date) -> list[Outco
                     f"{said} {rule.condition if hit else 'not ' + rule.condition} {limit}",
                 )
             )
+        elif rule.condition == "below_target":
+            view = {**rule.where, **{b: [row[b]] for b in rule.by}}
+            out.append(_below_target(rule, group, period, row, for_view(goals, rule.metric, view), said))
         elif rule.condition == "outside_usual":
             out.append(_outside_usual(rule, group, period, row, _match(usual, row, rule.by), said))
         else:
@@ -126,3 +130,13 @@ def _gap(rule: Rule, group: str, period: date, row: dict, twin: dict | None) -> 
     limit = fmt.delta(rule.threshold, spec.unit)
     hit = gap > rule.threshold
     return Outcome(rule, group, period, FIRES if hit else OK, f"{said} {'above' if hit else 'not above'} {limit}")
+
+
+def _below_target(rule: Rule, group: str, period: date, row: dict, goal: Target | None, said: str) -> Outcome:
+    if goal is None:
+        return Outcome(rule, group, period, NOT_JUDGED, f"{said}: no target set for this view")
+    unit = metrics.spec(rule.metric).unit
+    target = f"target {fmt.value(goal.goal, unit)} (distance {fmt.delta(goal.distance(row['value']), unit)})"
+    if goal.met(row["value"]):
+        return Outcome(rule, group, period, OK, f"{said} meets its {target}")
+    return Outcome(rule, group, period, FIRES, f"{said} misses its {target}")

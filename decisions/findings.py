@@ -16,10 +16,12 @@ import narwhals as nw
 import polars as pl
 
 import metrics
+from decisions.targets import Target
 from metrics.analysis import change, periods
 from metrics.interval_formulas import wilson
 from metrics.periods import bucket
 from metrics.spec import Grain, MetricSpec
+from ui import format as fmt
 from ui.overview import CUSTOMER_KPIS, TWIN_PAIRS
 
 # The KPIs the digest watches: the overview's twin pairs (inside-out first) and customer-only KPIs.
@@ -144,14 +146,17 @@ class Gap:
 
 
 def gaps(tables: Mapping[str, Any], grain: str, through: date, region: str | None = None) -> list[Gap]:
-    """Each twin pair's values in the last finished period (overall, or in one region)."""
+    """Each twin pair's values in the last finished period (overall, or in one region); a pair is left out
+    when either lens has fewer than its metric's min_n observations then."""
     period = last_finished(through, grain)
     where = {BREAKDOWN: [region]} if region else None
     out = []
     for internal, customer in TWIN_PAIRS:
         try:
             frames = [
-                series(n, tables, grain, through, where=where).with_columns(lens=pl.lit(n))
+                series(n, tables, grain, through, where=where)
+                .filter(pl.col("n") >= metrics.spec(n).min_n)
+                .with_columns(lens=pl.lit(n))
                 for n in (internal, customer)
             ]
         except metrics.MetricError:
@@ -242,3 +247,38 @@ def _verbatim(tables: Mapping[str, Any], theme_id: str, start: date, end: date) 
         return None
     text = " ".join(found.item(0, "text").split())
     return text if len(text) <= VERBATIM_CHARS else text[: VERBATIM_CHARS - 1].rstrip() + "…"
+
+
+@dataclass(frozen=True)
+class TargetReading:
+    target: Target
+    value: float
+    n: int
+
+    @property
+    def line(self) -> str:
+        spec = metrics.spec(self.target.metric)
+        where = " and ".join(", ".join(v) for v in self.target.where.values())
+        verdict = "met" if self.target.met(self.value) else "missed"
+        return (
+            f"{spec.title}{' in ' + where if where else ''}: {fmt.value(self.value, spec.unit)} (n = {self.n:,}) vs "
+            f"target {fmt.value(self.target.goal, spec.unit)}, {fmt.delta(self.target.distance(self.value), spec.unit)}"
+            f" ({verdict})"
+        )
+
+
+def target_readings(
+    tables: Mapping[str, Any], grain: str, through: date, goals: tuple[Target, ...]
+) -> list[TargetReading]:
+    """Each goal against its view's value in the last finished period (left out below the metric's min_n)."""
+    period = last_finished(through, grain)
+    out = []
+    for goal in goals:
+        try:
+            rows = series(goal.metric, tables, grain, through, where={k: list(v) for k, v in goal.where.items()})
+        except metrics.MetricError:
+            continue
+        now = rows.filter(pl.col("period") == period, pl.col("n") >= metrics.spec(goal.metric).min_n)
+        if now.height:
+            out.append(TargetReading(goal, now.item(0, "value"), now.item(0, "n")))
+    return out

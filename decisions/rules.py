@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import metrics
+from decisions import targets as targets_file
 from decisions.errors import DecisionError
 
-CONDITIONS = ("below", "above", "outside_usual", "gap_above")
+CONDITIONS = ("below", "above", "outside_usual", "gap_above", "below_target")
 CHANNELS = ("email", "webhook")
 GRAINS = ("week", "month", "quarter")
 _RULE_KEYS = {"name", "metric", "where", "by", "grain", "notify", *CONDITIONS}
@@ -34,6 +35,7 @@ class Config:
     rules: tuple[Rule, ...]
     email: tuple[str, ...] = ()
     webhook: str | None = None
+    targets: tuple[targets_file.Target, ...] = ()
 
     @property
     def state_path(self) -> Path:
@@ -71,7 +73,13 @@ def load(path: Path) -> Config:
             raise DecisionError(f"{path}: rule {r.name!r} notifies email but [notify] has no email addresses")
         if "webhook" in r.notify and not webhook:
             raise DecisionError(f"{path}: rule {r.name!r} notifies webhook but [notify] has no webhook")
-    return Config(path, rules, tuple(email), webhook)
+    goals: tuple[targets_file.Target, ...] = ()
+    if any(r.condition == "below_target" for r in rules):
+        name = data.get("targets")
+        if not isinstance(name, str):
+            raise DecisionError(f'{path}: below_target needs targets = "targets.toml" at the top of the file')
+        goals = targets_file.load(path.parent / name)
+    return Config(path, rules, tuple(email), webhook, goals)
 
 
 def _rule(path: Path, index: int, raw: Any) -> Rule:
@@ -96,6 +104,10 @@ def _rule(path: Path, index: int, raw: Any) -> Rule:
         raise DecisionError(f"{label}: give exactly one condition of {', '.join(CONDITIONS)}")
     condition = given[0]
     threshold = raw[condition]
+    if condition == "below_target":
+        if threshold is not True:
+            raise DecisionError(f"{label}: below_target = true is the only form")
+        threshold = 0
     if isinstance(threshold, bool) or not isinstance(threshold, int | float):
         raise DecisionError(f"{label}: {condition} must be a number")
     if condition == "outside_usual" and (not isinstance(threshold, int) or threshold < 1):

@@ -89,6 +89,7 @@ def _add_decision_commands(sub: Any) -> None:
     digest.add_argument(
         "--only-if-changed", action="store_true", help="send nothing when nothing changed significantly"
     )
+    digest.add_argument("--targets", type=Path, metavar="FILE", help="targets.toml: each goal's distance in the digest")
     digest.add_argument("--as-of", type=_iso_date, metavar="YYYY-MM-DD", help="read the data as of this day")
 
     alerts = sub.add_parser("alerts", help="evaluate alerts.toml on the last finished period and notify")

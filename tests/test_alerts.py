@@ -4,6 +4,7 @@ e-mail to a real SMTP server, and the false-fire rate of outside_usual on data w
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from decisions import evaluate, rules
+from decisions import evaluate, rules, targets
 from decisions.delivery import smtp_settings
+from decisions.errors import DecisionError
 from metrics.analysis import periods
 from metrics.cli import main
 from tests import simulated_orders as sim
@@ -68,7 +70,8 @@ notify = ["webhook"]
 def test_example_file_is_valid_and_uses_the_issue_names():
     config = rules.load(ROOT / "alerts.example.toml")
     assert config.rules[0].name == "Southwest receives late" and config.rules[0].condition == "below"
-    assert {r.condition for r in config.rules} == {"below", "outside_usual", "gap_above"}
+    assert {r.condition for r in config.rules} == {"below", "outside_usual", "gap_above", "below_target"}
+    assert len(config.targets) == 4
     assert config.state_path == ROOT / "alerts.example.state.sqlite"
 
 
@@ -198,6 +201,39 @@ def test_missing_config_and_bad_toml_line(tmp_path, capsys):
     config = write_config(tmp_path, "http://127.0.0.1:9/hook", "[[alert]]\nname = 'x'\nbelow = \n")
     assert main(["alerts", "--config", str(config)]) == 2
     assert "line 7" in capsys.readouterr().err
+
+
+def test_below_target_uses_the_view_s_own_goal(tmp_path):
+    from connectors import sample
+
+    data = sample.generate()
+    tables = dict(data.tables) if hasattr(data, "tables") else dict(data)
+    goals = targets.load(ROOT / "targets.example.toml")
+    rule = rules.Rule("t", "delivery.on_time_received", "below_target", 0, "month", by=("region",))
+    outcomes = {o.group: o for o in evaluate.evaluate(rule, tables, date(2026, 3, 31), goals)}
+    southwest, west = outcomes["region=Southwest"], outcomes["region=West"]
+    # Southwest has its own goal (90 %): 74.4 % misses it by 15.6 points; West is held to the overall 95 %.
+    assert southwest.status == evaluate.FIRES and "misses its target 90.0% (distance -15.6 pts)" in southwest.detail
+    assert west.status == evaluate.FIRES and "target 95.0%" in west.detail
+    nps = rules.Rule("n", "satisfaction.nps", "below_target", 0, "month")
+    (overall,) = evaluate.evaluate(nps, tables, date(2026, 3, 31), goals)
+    assert overall.status == evaluate.OK and "meets its target +30" in overall.detail
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ('[[target]]\nmetric = "x.y"\ngoal = 1\n', "[[target]] #1: unknown metric 'x.y'"),
+        ('[[target]]\nmetric = "satisfaction.nps"\ngoal = "high"\n', "goal must be a number"),
+        ('[[target]]\nmetric = "satisfaction.nps"\ngoal = 1\nwhere = { carrier = "A" }\n', "where may filter"),
+        ('[[target]]\nmetric = "satisfaction.nps"\ngoal = \n', "line 3"),
+    ],
+)
+def test_bad_targets_name_the_target_or_line(tmp_path, text, says):
+    path = tmp_path / "targets.toml"
+    path.write_text(text)
+    with pytest.raises(DecisionError, match=re.escape(says)):
+        targets.load(path)
 
 
 def test_smtp_settings_from_secrets(tmp_path, monkeypatch):

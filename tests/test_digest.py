@@ -6,6 +6,7 @@ import re
 from datetime import date
 from email.message import EmailMessage
 from html.parser import HTMLParser
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -140,12 +141,15 @@ def test_starttls_and_login_from_the_environment(tmp_path, monkeypatch):
 
 def test_output_writes_eml_and_standalone_html(tmp_path, capsys):
     eml, page = tmp_path / "digest.eml", tmp_path / "digest.html"
-    assert main(["digest", "--as-of", "2026-03-31", "--output", str(eml)]) == 0
+    targets = str(Path(__file__).resolve().parent.parent / "targets.example.toml")
+    assert main(["digest", "--as-of", "2026-03-31", "--output", str(eml), "--targets", targets]) == 0
     assert main(["digest", "--as-of", "2026-03-31", "--output", str(page)]) == 0
     from email import message_from_bytes, policy
 
     parsed = message_from_bytes(eml.read_bytes(), policy=policy.default)
     assert "Southwest" in parsed["Subject"]
+    plain = parsed.get_body(("plain",)).get_content()
+    assert "On time as received in Southwest: 74.4% (n = 597) vs target 90.0%, -15.6 pts (missed)" in plain
     text = page.read_text()
     assert "cid:" not in text and text.count("data:image/png;base64,") == 2
 
