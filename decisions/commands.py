@@ -13,6 +13,7 @@ from typing import Any
 from decisions import delivery, digest, evaluate, findings, rules, targets
 from decisions.errors import DecisionError
 from decisions.state import State
+from metrics.errors import MetricError
 
 
 def _through(tables: Mapping[str, Any], as_of: date | None) -> date:
@@ -58,7 +59,15 @@ def _standalone_html(message: EmailMessage) -> bytes:
 def run_alerts(args: argparse.Namespace, tables: Mapping[str, Any]) -> None:
     config = rules.load(args.config)
     through = _through(tables, args.as_of)
-    outcomes = [o for rule in config.rules for o in evaluate.evaluate(rule, tables, through)]
+    outcomes: list[evaluate.Outcome] = []
+    broken: list[str] = []
+    for rule in config.rules:
+        try:
+            _check_columns(config, rule, tables)
+            outcomes += evaluate.evaluate(rule, tables, through, config.targets)
+        except MetricError as err:  # one rule the data cannot feed: say so, judge the others
+            broken.append(f"rule {rule.name!r}: {err}")
+            print(f"{'cannot run':<12}  {rule.name}: {err}")
     state = State(config.state_path)
     try:
         news: list[tuple[evaluate.Outcome, bool]] = []  # (outcome, firing) to send and then record
@@ -79,6 +88,16 @@ def run_alerts(args: argparse.Namespace, tables: Mapping[str, Any]) -> None:
             print(f"{'FIRED' if firing else 'RECOVERED':<12}  {o.line()}")
     finally:
         state.close()
+    if broken:
+        raise DecisionError(f"{config.path}: " + "; ".join(broken))
+
+
+def _check_columns(config: rules.Config, rule: rules.Rule, tables: Mapping[str, Any]) -> None:
+    """A where/by column no table has would silently filter nothing: refuse it, naming the rule."""
+    columns = {c for frame in tables.values() for c in getattr(frame, "columns", ())}
+    for column in (*rule.where, *rule.by):
+        if column not in columns:
+            raise DecisionError(f"{config.path}: rule {rule.name!r}: no table has a column {column!r}")
 
 
 def _text(o: evaluate.Outcome, firing: bool) -> str:

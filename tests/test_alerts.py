@@ -195,6 +195,43 @@ def test_bad_rules_exit_2_with_one_line_naming_the_rule(tmp_path, body, says, ca
     assert len(err) == 1 and says in err[0] and str(config) in err[0], err
 
 
+def test_a_rule_the_data_cannot_feed_names_itself_and_the_others_still_run(tmp_path, capsys):
+    frame = sim.orders(MONTHS, {"A": 300}, _dip_in_september)
+    frame.write_csv(tmp_path / "orders.csv")
+    sources = tmp_path / "sources.toml"
+    sources.write_text(f'[tables.orders]\nkind = "csv"\npath = "{tmp_path / "orders.csv"}"\n', encoding="utf-8")
+    body = (
+        '[[alert]]\nname = "nps"\nmetric = "satisfaction.nps"\nbelow = 10\nnotify = ["webhook"]\n\n'
+        '[[alert]]\nname = "late"\nmetric = "delivery.on_time_received"\nbelow = 0.8\nnotify = ["webhook"]\n'
+    )
+    with webhook_server() as (url, posts):
+        config = write_config(tmp_path, url, body)
+        assert main(["alerts", "--sources", str(sources), "--config", str(config), "--as-of", "2025-09-30"]) == 2
+    assert len(posts) == 1 and posts[0]["text"].startswith("Alert: late, Sep 2025")
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "rule 'nps'" in err[0] and "responses" in err[0]
+
+
+def test_a_where_column_no_table_has_is_refused(tmp_path, capsys):
+    body = '[[alert]]\nname = "typo"\nmetric = "delivery.on_time_received"\nwhere = { regoin = ["West"] }\nbelow = 1\n'
+    config = write_config(tmp_path, "http://127.0.0.1:9/hook", body)
+    assert main(["alerts", "--config", str(config)]) == 2
+    assert "rule 'typo': no table has a column 'regoin'" in capsys.readouterr().err
+
+
+def test_below_target_from_the_command_line(tmp_path):
+    (tmp_path / "targets.toml").write_text((ROOT / "targets.example.toml").read_text())
+    body = (
+        '[[alert]]\nname = "goal"\nmetric = "delivery.on_time_received"\nwhere = { region = ["Southwest"] }\n'
+        'below_target = true\nnotify = ["webhook"]\n'
+    )
+    with webhook_server() as (url, posts):
+        config = tmp_path / "alerts.toml"
+        config.write_text(f'targets = "targets.toml"\n[notify]\nwebhook = "{url}"\n\n{body}')
+        assert main(["alerts", "--config", str(config), "--as-of", "2026-03-31"]) == 0
+    assert len(posts) == 1 and "misses its target 90.0% (distance -15.6 pts)" in posts[0]["text"]
+
+
 def test_missing_config_and_bad_toml_line(tmp_path, capsys):
     assert main(["alerts", "--config", str(tmp_path / "none.toml")]) == 2
     assert "does not exist" in capsys.readouterr().err
