@@ -25,6 +25,7 @@ class Digest:
     grain: str
     changes: list[findings.Change]
     unchanged: list[str]
+    unread: dict[str, str]  # metric title: why the data cannot feed it
     gaps: list[findings.Gap]
     widest_region_gap: tuple[str, findings.Gap] | None
     theme: findings.RisingTheme | None
@@ -37,7 +38,7 @@ class Digest:
 
 def build(tables: Mapping[str, Any], grain: str, through: date, goals: tuple[Target, ...] = ()) -> Digest:
     """Read the last finished period at `grain` of data that runs until `through`."""
-    found = findings.changes(tables, grain, through)
+    found, unread = findings.changes(tables, grain, through)
     regional = []
     for region in _regions(tables):
         pair = findings.gaps(tables, grain, through, region)
@@ -48,7 +49,8 @@ def build(tables: Mapping[str, Any], grain: str, through: date, goals: tuple[Tar
         findings.last_finished(through, grain),
         grain,
         found,
-        findings.unchanged(tables, found),
+        findings.unchanged(found, unread),
+        unread,
         findings.gaps(tables, grain, through),
         widest,
         findings.rising_theme(tables, grain, through),
@@ -80,10 +82,12 @@ def headline(c: findings.Change) -> str:
 
 
 def subject(d: Digest) -> str:
-    """Names the strongest changes (two at most), or says nothing changed significantly."""
+    """Names the strongest changes of two different metrics at most, or says nothing changed significantly."""
     if not d.changes:
         return f"Outside-In, {d.period_name}: no significant change"
-    return f"Outside-In, {d.period_name}: " + "; ".join(headline(c) for c in d.changes[:2])
+    firsts = {c.spec.name: c for c in reversed(d.changes)}  # each metric's strongest change
+    top = sorted(firsts.values(), key=d.changes.index)[:2]
+    return f"Outside-In, {d.period_name}: " + "; ".join(headline(c) for c in top)
 
 
 def _detail(c: findings.Change, d: Digest) -> str:
@@ -156,6 +160,10 @@ def compose(
     quiet = ", ".join(d.unchanged) if d.unchanged else "nothing else watched"
     text += ["", f"Did not change significantly (overall): {quiet}."]
     body.append(f"<p><b>Did not change significantly</b> (overall): {html.escape(quiet)}.</p>")
+    if d.unread:
+        missing = "; ".join(f"{title} ({why})" for title, why in d.unread.items())
+        text.append(f"Not read (the data cannot feed them): {missing}.")
+        body.append(f"<p style='color:#9a6700'><b>Not read</b>: {html.escape(missing)}.</p>")
     gap_lines = [_gap_line(g) for g in d.gaps]
     if d.widest_region_gap:
         region, g = d.widest_region_gap

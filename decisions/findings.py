@@ -98,35 +98,36 @@ def series(
     return periods.mark_complete(frame, grain, through)
 
 
-def changes(tables: Mapping[str, Any], grain: str, through: date, names: tuple[str, ...] = WATCHED) -> list[Change]:
-    """Significant changes into the last finished period, overall and per region, strongest first."""
+def changes(
+    tables: Mapping[str, Any], grain: str, through: date, names: tuple[str, ...] = WATCHED
+) -> tuple[list[Change], dict[str, str]]:
+    """Significant changes into the last finished period, overall and per region, strongest first; and the
+    metrics the data cannot feed (title: reason), so the digest names them instead of calling them steady."""
     period = last_finished(through, grain)
     found: list[Change] = []
+    unread: dict[str, str] = {}
     for name in names:
         spec = metrics.spec(name)
         try:
             overall = series(name, tables, grain, through)
             split = series(name, tables, grain, through, by=(BREAKDOWN,))
-        except metrics.MetricError:
-            continue  # a metric the data cannot feed is named under "not watched" by the caller
+        except metrics.MetricError as err:
+            unread[spec.title] = str(err)
+            continue
         groups: list[tuple[str | None, pl.DataFrame]] = [(None, overall)]
         groups += [(key[0], rows) for key, rows in split.partition_by(BREAKDOWN, as_dict=True).items()]
         for region, rows in groups:
             moved = change.significant_change(rows.filter(pl.col("period") <= period), spec.min_n)
             if moved and moved[1]["period"] == period:
                 found.append(Change(spec, region, moved[0], moved[1]))
-    return sorted(found, key=lambda c: (-c.strength, c.spec.name, c.region or ""))
+    return sorted(found, key=lambda c: (-c.strength, c.spec.name, c.region or "")), unread
 
 
-def unchanged(tables: Mapping[str, Any], found: list[Change], names: tuple[str, ...] = WATCHED) -> list[str]:
-    """Titles of the watched metrics with no significant change overall (what did *not* move)."""
+def unchanged(found: list[Change], unread: Mapping[str, str], names: tuple[str, ...] = WATCHED) -> list[str]:
+    """Titles of the watched metrics read with no significant change overall (what did *not* move)."""
     moved = {c.spec.name for c in found if c.region is None}
-    out = []
-    for name in names:
-        spec = metrics.spec(name)
-        if name not in moved and all(t in tables for t in spec.tables):
-            out.append(spec.title)
-    return out
+    titles = [metrics.spec(name).title for name in names if name not in moved]
+    return [t for t in titles if t not in unread]
 
 
 @dataclass(frozen=True)
