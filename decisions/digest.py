@@ -77,7 +77,7 @@ def size(c: findings.Change) -> str:
 
 
 def headline(c: findings.Change) -> str:
-    where = f" in the {c.region}" if c.region else ""
+    where = f" in the {c.region}" if c.region else " overall"
     return f"{c.spec.title} {size(c)}{where}"
 
 
