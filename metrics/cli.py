@@ -1,4 +1,4 @@
-"""`python -m metrics`: list metrics, compute one on sample or configured data, scaffold a new one.
+"""`python -m metrics`: list metrics, compute one, scaffold a new one, send the digest and evaluate alerts.
 
 User errors (unknown metric, bad date or grain, missing column, unreadable sources) exit with
 status 2 and one line on stderr; OUTSIDEIN_DEBUG=1 shows the traceback of unexpected errors.
@@ -71,7 +71,51 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument(
         "--page", action="store_true", help="also write pages/<area>_<name>.py (without: /catalog?metric=<name>)"
     )
+    _add_decision_commands(sub)
     return parser
+
+
+def _add_decision_commands(sub: Any) -> None:
+    """`digest` and `alerts` (the decisions package): same --sources as compute."""
+    digest = sub.add_parser("digest", help="e-mail what changed significantly in the last finished period")
+    digest.add_argument("--sources", type=Path, help="sources file (default: the built-in sample data)")
+    digest.add_argument("--period", choices=("week", "month"), default="month", help="digest period (default month)")
+    digest.add_argument("--base-url", default="http://localhost:8501", metavar="URL", help="the dashboard's address")
+    digest.add_argument("--to", action="append", default=[], metavar="ADDR", help="recipient (repeat)")
+    digest.add_argument("--smtp", metavar="HOST:PORT", help="unauthenticated relay (else [smtp] in secrets or env)")
+    digest.add_argument(
+        "--output", type=Path, metavar="FILE", help="write digest.eml or digest.html instead of sending"
+    )
+    digest.add_argument(
+        "--only-if-changed", action="store_true", help="send nothing when nothing changed significantly"
+    )
+    digest.add_argument("--targets", type=Path, metavar="FILE", help="targets.toml: each goal's distance in the digest")
+    digest.add_argument("--as-of", type=_iso_date, metavar="YYYY-MM-DD", help="read the data as of this day")
+
+    alerts = sub.add_parser("alerts", help="evaluate alerts.toml on the last finished period and notify")
+    alerts.add_argument("--sources", type=Path, help="sources file (default: the built-in sample data)")
+    alerts.add_argument("--config", type=Path, default=Path("alerts.toml"), help="rules file (default alerts.toml)")
+    alerts.add_argument("--smtp", metavar="HOST:PORT", help="unauthenticated relay (else [smtp] in secrets or env)")
+    alerts.add_argument("--as-of", type=_iso_date, metavar="YYYY-MM-DD", help="read the data as of this day")
+
+
+def _decisions(args: argparse.Namespace) -> None:
+    import logging
+
+    import streamlit  # noqa: F401  (configures its loggers on import; quieted below)
+
+    # The digest's links import ui.state (the URL keys' home); outside a Streamlit run its caches warn.
+    logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
+    from decisions import commands
+    from decisions.errors import DecisionError
+
+    run = commands.run_digest if args.command == "digest" else commands.run_alerts
+    if args.command == "alerts" and not args.config.is_file():  # a bad config fails before any data loads
+        raise UserError(f"alerts config {args.config} does not exist")
+    try:
+        run(args, _tables(_dataset(args.sources)))
+    except DecisionError as err:
+        raise UserError(str(err)) from None
 
 
 def _list(fmt: str) -> None:
@@ -225,6 +269,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _list(args.format)
         elif args.command == "compute":
             _compute(args)
+        elif args.command in ("digest", "alerts"):
+            _decisions(args)
         else:
             _new(args)
     except (UserError, MetricError) as err:

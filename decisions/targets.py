@@ -1,0 +1,77 @@
+"""targets.toml: a goal per metric, optionally per region or segment ("on time as received >= 95 %").
+
+    [[target]]
+    metric = "delivery.on_time_received"
+    goal = 0.95                      # in the metric's unit; met at or above it (at or below when lower is better)
+    where = { region = ["Southwest"] }   # optional: a region or segment goal beats the overall one
+
+Errors name the file and the line (TOML syntax) or the target (its number and metric).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import metrics
+from decisions.errors import DecisionError
+
+FILTERS = ("region", "segment")
+
+
+@dataclass(frozen=True)
+class Target:
+    metric: str
+    goal: float
+    where: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def met(self, value: float) -> bool:
+        return value >= self.goal if metrics.spec(self.metric).higher_is_better else value <= self.goal
+
+    def distance(self, value: float) -> float:
+        """How far the value is on the good side of the goal (negative: short of it), in the metric's unit."""
+        diff = value - self.goal
+        return diff if metrics.spec(self.metric).higher_is_better else -diff
+
+
+def load(path: Path) -> tuple[Target, ...]:
+    if not path.is_file():
+        raise DecisionError(f"targets file {path} does not exist")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise DecisionError(f"{path} is not valid TOML: {err}") from None
+    raw = data.get("target", [])
+    if not isinstance(raw, list):
+        raise DecisionError(f"{path}: targets are [[target]] tables")
+    return tuple(_target(f"{path}: [[target]] #{i + 1}", t) for i, t in enumerate(raw))
+
+
+def _target(label: str, raw: Any) -> Target:
+    if not isinstance(raw, dict):
+        raise DecisionError(f"{label} must be a table")
+    name = raw.get("metric")
+    if name not in metrics.names():
+        raise DecisionError(f"{label}: unknown metric {name!r} (see `python -m metrics list`)")
+    unknown = sorted(set(raw) - {"metric", "goal", "where"})
+    if unknown:
+        raise DecisionError(f"{label} ({name}): unknown key(s) {', '.join(unknown)}; known: goal, metric, where")
+    goal = raw.get("goal")
+    if isinstance(goal, bool) or not isinstance(goal, int | float):
+        raise DecisionError(f"{label} ({name}): goal must be a number in the metric's unit")
+    where = raw.get("where", {})
+    if not isinstance(where, dict) or not set(where) <= set(FILTERS):
+        raise DecisionError(f"{label} ({name}): where may filter {' and '.join(FILTERS)} only")
+    values = {k: tuple(map(str, v if isinstance(v, list) else [v])) for k, v in where.items()}
+    return Target(name, float(goal), values)
+
+
+def for_view(targets: tuple[Target, ...], metric: str, where: Mapping[str, Any]) -> Target | None:
+    """The goal for `metric` in a view filtered by `where`: the one whose filter matches the view's exactly,
+    else the overall one (a view of other regions has no goal of its own)."""
+    view = {k: tuple(map(str, v)) for k, v in where.items() if v}
+    mine = [t for t in targets if t.metric == metric]
+    return next((t for t in mine if t.where == view), next((t for t in mine if not t.where), None))
