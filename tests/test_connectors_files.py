@@ -9,16 +9,22 @@ import polars as pl
 import pytest
 import xlsxwriter
 
+from connectors.dataset import Dataset
 from connectors.loader import LoadContext, load_dataset
 from connectors.sources import parse_sources
 
 NO_SECRETS = LoadContext({}, lambda: None)
 
 
-def load(tmp_path: Path, toml: str):
+def load(tmp_path: Path, toml: str, *, lazy: bool = False) -> Dataset:
+    """The Dataset; files stay lazy scans in it, collected here (unless `lazy`) so tests read rows."""
     path = tmp_path / "sources.toml"
     path.write_text(toml, encoding="utf-8")
-    return load_dataset(path, context=NO_SECRETS)
+    ds = load_dataset(path, context=NO_SECRETS)
+    if lazy:
+        return ds
+    tables = {name: f.collect() if isinstance(f, pl.LazyFrame) else f for name, f in ds.tables.items()}
+    return Dataset(tables, ds.quarantine, ds.status)
 
 
 def test_csv_with_semicolons_and_decimal_commas(tmp_path):

@@ -3,8 +3,11 @@
 Sources file: $OUTSIDEIN_SOURCES, else ./sources.toml, else the built-in sample data.
 Each load unit (one table, or all tabs of one Google spreadsheet: one request) is cached
 for its entry's ttl, keyed by the entry's configuration as JSON text (never by frames).
-st.cache_resource rather than st.cache_data: the frames are shared read-only instead of
-unpickled on every rerun, and the Dataset keeps its identity until something reloads.
+st.cache_resource rather than st.cache_data: the frames (mostly lazy plans over the source)
+are shared read-only instead of unpickled on every rerun, and the Dataset keeps its identity
+until something reloads. When a ttl expires the reload runs in the background
+(refresh_mode="background"): viewers keep the last data meanwhile, and the old data is
+released once the new has replaced it. Only the first load of a unit, or "Refresh data", waits.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import json
 import threading
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +104,10 @@ def _loader_for(ttl: float) -> Callable[[str], tuple[str, list[loader.Loaded]]]:
 
             # A distinct name gives each ttl its own cache (streamlit keys caches by qualname + source).
             load_group.__qualname__ = f"load_group_ttl_{ttl:g}".replace(".", "_")
-            _LOADERS[ttl] = st.cache_resource(ttl=ttl, max_entries=256, show_spinner="Loading data...")(load_group)
+            cache = st.cache_resource(
+                ttl=ttl, max_entries=256, show_spinner="Loading data...", refresh_mode="background"
+            )
+            _LOADERS[ttl] = cache(load_group)
         return _LOADERS[ttl]
 
 
@@ -118,8 +125,9 @@ def _app_context() -> loader.LoadContext:
 # ---------------------------------------------------------------- helpers for pages/sources.py
 
 
-def status_table(ds: Dataset) -> pl.DataFrame:
-    """One row per configured table, for display."""
+def status_table(ds: Dataset, now: datetime | None = None) -> pl.DataFrame:
+    """One row per configured table, for display: where from, rows, how old, when it is read again."""
+    now = now or datetime.now()
     rows = [
         {
             "table": s.table,
@@ -128,13 +136,17 @@ def status_table(ds: Dataset) -> pl.DataFrame:
             "rows": s.rows,
             "quarantined": s.quarantined,
             "loaded at": s.loaded_at,
+            "age": fmt.age(now - s.loaded_at) if s.loaded_at else "",
+            "next refresh": s.next_refresh,
+            "held": "" if s.error and not s.stale_since else "queried in place" if s.in_place else "in memory",
             "stale since": s.stale_since,
             "error": s.error or "",
         }
         for s in ds.status
     ]
     schema = {"table": pl.String, "kind": pl.String, "from": pl.String, "rows": pl.Int64, "quarantined": pl.Int64}
-    schema |= {"loaded at": pl.Datetime("us"), "stale since": pl.Datetime("us"), "error": pl.String}
+    schema |= {"loaded at": pl.Datetime("us"), "age": pl.String, "next refresh": pl.Datetime("us")}
+    schema |= {"held": pl.String, "stale since": pl.Datetime("us"), "error": pl.String}
     return pl.DataFrame(rows, schema=schema)
 
 
@@ -162,11 +174,24 @@ def missing_tables(ds: Dataset) -> list[str]:
 
 
 def quarantined_tables(ds: Dataset) -> list[str]:
-    return sorted(ds.quarantine.get_column("table").unique().to_list()) if ds.quarantine.height else []
+    tables = set(ds.counts.get_column("table").to_list())
+    tables |= set(ds.quarantine.get_column("table").to_list()) if ds.quarantine.height else set()
+    return sorted(tables)
 
 
 def quarantine_of(ds: Dataset, table: str) -> pl.DataFrame:
     return ds.quarantine.filter(pl.col("table") == table).sort("source", "row", "column")
+
+
+def quarantine_counts(ds: Dataset, table: str) -> pl.DataFrame:
+    """column, reason, rows: every row that breaks each rule (the quarantine itself keeps a sample)."""
+    return ds.counts.filter(pl.col("table") == table).drop("table").sort("rows", descending=True)
+
+
+def quarantined_in(ds: Dataset, table: str) -> int:
+    """Rows of `table` set aside, all of them."""
+    status = next((s for s in ds.status if s.table == table), None)
+    return status.quarantined if status else quarantine_of(ds, table).select("source", "row").n_unique()
 
 
 def quarantine_csv(ds: Dataset, table: str) -> bytes:

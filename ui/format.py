@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date
+from datetime import date, timedelta
 
 UNIT_AXIS_FORMAT = {
     "share": ".0%",
@@ -75,3 +75,16 @@ def period_label(period: date | None, grain: str) -> str:
     if grain == "year":
         return str(period.year)
     return f"{period:%b %Y}"
+
+
+def age(elapsed: timedelta) -> str:
+    """How old something is, to the unit that matters: '42 s', '7 min', '3 h 5 min', '2 d 4 h'."""
+    seconds = max(int(elapsed.total_seconds()), 0)
+    minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
+    if seconds < 60:
+        return f"{seconds} s"
+    if minutes < 60:
+        return f"{minutes} min"
+    if hours < 24:
+        return f"{hours} h {minutes % 60} min"
+    return f"{days} d {hours % 24} h"

@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
+from typing import Any
 
+import narwhals as nw
 import pandas as pd
 import polars as pl
 import streamlit as st
@@ -44,7 +46,7 @@ NOT_RECORDED = "(not recorded)"
 
 
 def score_counts(
-    responses: pl.DataFrame,
+    responses: Any,
     start: date | None,
     end: date | None,
     where: Mapping[str, Sequence[str]],
@@ -53,19 +55,22 @@ def score_counts(
     """Answers per NPS score 0-10 (per `by` group): *by, score, category, count, n, share.
 
     Every score appears for every group; a score nobody gave counts 0 (a true zero, not missing).
-    n = the group's answers; share = count / n.
+    n = the group's answers; share = count / n. `responses` may live in any engine narwhals drives:
+    the counting runs there, only the counts come back.
     """
     low, high = SURVEY_RANGES["nps"]
-    preds = [pl.col("survey") == "nps", pl.col("score").is_between(low, high)]
-    preds += [pl.col(c).is_in(list(v)) for c, v in where.items() if v and c in responses.columns]
+    frame = nw.from_native(responses).lazy()
+    columns = frame.collect_schema().names()
+    preds = [nw.col("survey") == "nps", nw.col("score").is_between(low, high)]
+    preds += [nw.col(c).is_in(list(v)) for c, v in where.items() if v and c in columns]
     if start is not None:
-        preds.append(pl.col("responded_at") >= start)
+        preds.append(nw.col("responded_at") >= nw.lit(start))
     if end is not None:
-        preds.append(pl.col("responded_at") <= end)
-    answers = responses.filter(*preds)
-    counts = answers.group_by(*by, "score").agg(count=pl.len())
+        preds.append(nw.col("responded_at") <= nw.lit(end))
+    counted = frame.filter(*preds).group_by(*by, "score").agg(nw.len().alias("count"))
+    counts = counted.collect("polars").to_native()
     scores = pl.DataFrame({"score": list(range(low, high + 1))}, schema={"score": pl.Int64})
-    groups = answers.select(*by).unique() if by else pl.DataFrame({"_": [0]})
+    groups = counts.select(*by).unique() if by else pl.DataFrame({"_": [0]})
     grid = groups.join(scores, how="cross").drop("_", strict=False)
     keys = [*by, "score"]
     return (
@@ -87,17 +92,16 @@ def _distribution(
 ) -> pl.DataFrame:
     del version  # part of the cache key only
     responses = data.dataset().tables.get("responses")
-    if responses is None or "score" not in responses.columns:
+    if responses is None or "score" not in data.dataset().columns("responses"):
         return pl.DataFrame()
     return score_counts(responses, start, end, dict(where), by)
 
 
 def score_distribution(filters: Filters, by: tuple[str, ...] = ()) -> tuple[pl.DataFrame | None, str | None]:
     """The 0-10 distribution under the shared filters (cached by data version and filters), or why not."""
-    responses = data.dataset().tables.get("responses")
-    if responses is None:
+    if not data.dataset().has("responses"):
         return None, "No survey responses are loaded, so there is no score distribution."
-    missing = [c for c in by if c not in responses.columns]
+    missing = [c for c in by if c not in data.dataset().columns("responses")]
     if missing:
         return None, f"The responses table has no {missing[0]} column, so scores cannot be split by it."
     return _distribution(data.version(), filters.start, filters.end, filters.where_key(), by), None
