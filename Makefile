@@ -20,7 +20,7 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 	touch $@
 
 run: $(VENV)/.runtime
-	$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true --browser.serverAddress localhost
+	$(PY) -m streamlit run serve.py --server.port $(PORT) --server.headless true --browser.serverAddress localhost
 
 # Debian packages the tests run for real: Chromium for the browser tests (Playwright cannot download its
 # own here), PostgreSQL and MariaDB servers for the SQL connector's tests. Installed only when missing.

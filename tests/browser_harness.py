@@ -48,13 +48,13 @@ def _healthy(url: str) -> bool:
 
 
 @contextmanager
-def streamlit_server(env: dict[str, str] | None = None, timeout: float = 90) -> Iterator[str]:
-    """Start `streamlit run app.py` on a free loopback port; yield its base URL."""
+def streamlit_server(env: dict[str, str] | None = None, timeout: float = 90, script: str = "app.py") -> Iterator[str]:
+    """Start `streamlit run app.py` (or `script`, e.g. serve.py) on a free loopback port; yield its base URL."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     OUTPUT.mkdir(exist_ok=True)
     log = (OUTPUT / f"streamlit-{port}.log").open("w")
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
+    cmd = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port)]
     cmd += ["--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT)
     try:

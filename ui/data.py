@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -33,6 +35,7 @@ from ui import format as fmt
 _LOADERS: dict[float, Callable[[str], tuple[str, list[loader.Loaded]]]] = {}
 _LOADERS_LOCK = threading.Lock()
 _ASSEMBLED: dict[str, tuple[str, Dataset]] = {}  # "last" -> (version, dataset)
+_LOG = logging.getLogger(__name__)
 
 
 def dataset() -> Dataset:
@@ -53,15 +56,38 @@ def refresh() -> None:
     _sample.clear()
 
 
+def warm_up() -> threading.Thread:
+    """Load every table now, in a background thread (at server start: see serve.py), so the first viewer
+    finds the data cached instead of waiting for it. A broken sources file is left for the pages to say."""
+
+    def load() -> None:
+        started = time.perf_counter()
+        try:
+            _load()
+        except Exception as exc:  # the pages show it; a warm-up has no one to tell but the log
+            _LOG.warning("data warm-up failed: %s", exc)
+            return
+        _LOG.info("data warm-up: every table loaded in %.1f s", time.perf_counter() - started)
+
+    thread = threading.Thread(target=load, name="outside-in-data-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 def _current() -> tuple[str, Dataset]:
-    path = default_sources_path()
-    if path is None:
-        return _sample()
     try:
-        groups = _planned(str(path), Path(path).stat().st_mtime_ns)
+        return _load()
     except (SourcesError, OSError) as exc:
         st.error(f"**Sources file problem:** {exc}", icon=":material/error:")
         st.stop()
+
+
+def _load() -> tuple[str, Dataset]:
+    """(version, Dataset) from the caches, loading what is missing; raises on an unusable sources file."""
+    path = default_sources_path()
+    if path is None:
+        return _sample()
+    groups = _planned(str(path), Path(path).stat().st_mtime_ns)
     tokens, results = [], []
     for ttl, config in groups:
         token, loaded = _loader_for(ttl)(config)
@@ -71,6 +97,8 @@ def _current() -> tuple[str, Dataset]:
     with _LOADERS_LOCK:
         last = _ASSEMBLED.get("last")
         if last is None or last[0] != key:
+            # A new version is assembled once per reload; the previous Dataset is dropped here, so data only
+            # that version held (in-memory tables) is released once the new one is ready.
             last = _ASSEMBLED["last"] = (key, loader.assemble(results))
     return last
 
