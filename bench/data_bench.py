@@ -40,7 +40,8 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.browser_harness import ROOT, chromium, free_port, wait_until_drawn
+from bench.page_timing import load as draw
+from tests.browser_harness import ROOT, _healthy, chromium, free_port, wait_until_drawn
 
 TABLES = ("orders", "responses", "reviews", "notes", "revenue", "customers")
 TTL_SECONDS = 60
@@ -146,25 +147,6 @@ def app_server(sources: Path) -> Iterator[tuple[str, subprocess.Popen]]:
         proc.terminate()
         proc.wait(20)
         log.close()
-
-
-def _healthy(url: str) -> bool:
-    import urllib.request
-
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
-def draw(browser, url: str) -> tuple[float, object, object]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    tab = context.new_page()
-    started = time.perf_counter()
-    tab.goto(url)
-    wait_until_drawn(tab, timeout_ms=600_000)
-    return time.perf_counter() - started, context, tab
 
 
 def timed_draw(browser, url: str) -> float:

@@ -21,6 +21,7 @@ from connectors.contract import RATING_RANGE, SURVEY_RANGES, TABLES, Table
 
 ROW = "__row"
 SAMPLE_ROWS = 1000  # quarantined rows kept per rule for /sources and its download; every row is counted
+DROP_LIST_MAX = 10_000  # duplicate rows left out by number; beyond, by a window over the id (costs every query)
 QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
     "table": pl.String(),
     "source": pl.String(),
@@ -170,7 +171,8 @@ def _polars_cast(
     # NaN is how pandas-style readers spell an empty cell: treat it as missing, not as a value.
     raw = raw.with_columns(pl.col(c).fill_nan(None) for c in present if schema[c].is_float())
     exprs: list[pl.Expr] = [pl.col(passthrough)] if passthrough else []
-    fallible, kept = [], []
+    fallible: list[str] = []
+    kept: list[str] = []
     for name in present:
         src, dst = schema[name], table.column(name).dtype
         cast = _cast_expr(name, src, dst, date_format)
@@ -196,7 +198,8 @@ def _narwhals_cast(
     text is only trimmed."""
     schema = raw.collect_schema()
     exprs: list[nw.Expr] = [nw.col(passthrough)] if passthrough else []
-    fallible, kept = [], []
+    fallible: list[str] = []
+    kept: list[str] = []
     for name in present:
         src, dst = schema[name], _NW_TYPES.get(table.column(name).dtype, nw.Float64)
         col = nw.col(name)
@@ -283,16 +286,13 @@ def check(
     reading, rules = _checks(table, present, fallible, kept)
     checks = reading + rules
     bad = _any([c.mask for c in checks])
-    stats = (
+    stats = _collect(
         cast.select(
             nw.len().cast(nw.Int64).alias("__n"),
             bad.cast(nw.Int64).sum().alias("__bad"),
             *(c.mask.cast(nw.Int64).sum().alias(f"__c{i}") for i, c in enumerate(checks)),
         )
-        .collect()
-        .to_polars()
-        .row(0, named=True)
-    )
+    ).row(0, named=True)
     total, bad_rows = int(stats["__n"] or 0), int(stats["__bad"] or 0)
     counts = [(c.column, c.reason, int(stats[f"__c{i}"] or 0)) for i, c in enumerate(checks)]
     failing = [c for c, (_, _, n) in zip(checks, counts, strict=True) if n]
@@ -326,9 +326,10 @@ def check(
         )
     quarantine = pl.concat([empty_quarantine(), *samples], how="vertical_relaxed").sort("row", "column")
     n_dups = dups.height if dups is not None else 0
-    if n_dups:
-        dropped = dups.get_column(ROW).to_list()
-        valid = valid_rows.filter(~nw.col(ROW).is_in(dropped)).select(present)
+    if n_dups > DROP_LIST_MAX:  # too many to name: keep each id's first row by a window instead
+        valid = valid_rows.filter(nw.col(ROW) == nw.col(ROW).min().over(table.key)).select(present)
+    elif n_dups:
+        valid = valid_rows.filter(~nw.col(ROW).is_in(dups.get_column(ROW).to_list())).select(present)
     else:
         valid = (cast.filter(~bad) if bad_rows else cast).select(present)
     count_frame = pl.DataFrame([c for c in counts if c[2]], schema=COUNTS_SCHEMA, orient="row")

@@ -514,3 +514,18 @@ def test_typed_engine_gives_the_polars_answer():
     assert sorted(duck.frame.pl().get_column("order_id").to_list()) == ["o1", "o5"]
     assert sorted(polars.frame.collect().get_column("order_id").to_list()) == ["o1", "o5"]
     assert duck.rows == polars.rows == 2
+
+
+def test_many_duplicates_are_left_out_by_a_window(monkeypatch):
+    from connectors import validate as v
+
+    monkeypatch.setattr(v, "DROP_LIST_MAX", 2)
+    raw = pl.LazyFrame({"customer_id": ["a", "b", "a", "a", "b", "c"]})
+    result = v.check("customers", raw, first_row=1)
+    assert result.quarantined_rows == 3 and result.rows == 3
+    assert result.frame.collect().get_column("customer_id").to_list() == ["a", "b", "c"]
+    assert result.quarantine.select("row", "reason").rows() == [
+        (3, "duplicate customer_id (first seen at row 1)"),
+        (4, "duplicate customer_id (first seen at row 1)"),
+        (5, "duplicate customer_id (first seen at row 2)"),
+    ]
