@@ -96,7 +96,7 @@ def write_sources(folder: Path, kind: str = "parquet") -> Path:
         if kind == "parquet":
             lines.append(f'[tables.{name}]\nkind = "parquet"\npath = "{name}.parquet"\nttl = "{TTL_SECONDS}s"\n')
         else:
-            remote = "sc://127.0.0.1:15002"
+            remote = "sc://localhost:15002"
             lines.append(f'[tables.{name}]\nkind = "spark"\nremote = "{remote}"\ntable = "global_temp.{name}"\n')
     path = folder / f"{kind}.toml"
     path.write_text("\n".join(lines))

@@ -123,3 +123,15 @@ def test_problem_lines_say_when_older_data_is_still_shown():
             True,
         )
     ]
+
+
+@pytest.mark.parametrize(
+    ("toml", "problem"),
+    [
+        ('kind = "spark"\nremote = "sc://h:15002"', "kind 'spark' needs exactly one of 'table' or 'query'"),
+        ('kind = "spark"\nremote = "http://h"\ntable = "t"', "remote must be a Spark Connect address"),
+        ('kind = "spark"\nremote = "sc://h:15002/;token=abc"\ntable = "t"', "token in secrets"),
+    ],
+)
+def test_spark_entry_mistakes_are_named(toml, problem):
+    assert problem in parse_sources(f"[tables.orders]\n{toml}")[0].problem

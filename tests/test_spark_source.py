@@ -1,7 +1,7 @@
 """kind = "spark": tables read through Spark Connect, validated and computed on the cluster.
 
 A local Spark Connect server (`remote("local[2]")`, loopback, port 15002) holds the sample data as
-global temp views; sources.toml reaches it at sc://127.0.0.1:15002 as a user would reach a cluster.
+global temp views; sources.toml reaches it at sc://localhost:15002 as a user would reach a cluster.
 Every metric computed from the Spark source equals the same data through Parquet (Polars), and the
 Dataset holds Spark frames, not rows.
 """
@@ -58,7 +58,7 @@ def both(spark, tmp_path_factory):
         spark.createDataFrame(frame.to_arrow()).createOrReplaceGlobalTempView(name)
         frame.write_parquet(folder / f"{name}.parquet")
         spark_toml.append(
-            f'[tables.{name}]\nkind = "spark"\nremote = "sc://127.0.0.1:15002"\ntable = "global_temp.{name}"'
+            f'[tables.{name}]\nkind = "spark"\nremote = "sc://localhost:15002"\ntable = "global_temp.{name}"'
         )
         parquet_toml.append(f'[tables.{name}]\nkind = "parquet"\npath = "{name}.parquet"')
     (folder / "spark.toml").write_text("\n".join(spark_toml))
@@ -101,13 +101,13 @@ def test_every_metric_on_the_spark_source_equals_parquet(both, name):
 
 def test_a_wrong_spark_table_names_itself_and_the_rest_loads(spark, tmp_path):
     (tmp_path / "s.toml").write_text(
-        '[tables.notes]\nkind = "spark"\nremote = "sc://127.0.0.1:15002"\ntable = "global_temp.no_such_table"\n'
-        '[tables.customers]\nkind = "spark"\nremote = "sc://127.0.0.1:15002"\n'
+        '[tables.notes]\nkind = "spark"\nremote = "sc://localhost:15002"\ntable = "global_temp.no_such_table"\n'
+        '[tables.customers]\nkind = "spark"\nremote = "sc://localhost:15002"\n'
         'query = "SELECT * FROM global_temp.customers"\n'
     )
     ds = load_dataset(tmp_path / "s.toml", context=NO_SECRETS)
     errors = {s.table: s.error for s in ds.status}
-    assert errors["notes"].startswith("Spark sc://127.0.0.1:15002 › global_temp.no_such_table: ")
+    assert errors["notes"].startswith("Spark sc://localhost:15002 › global_temp.no_such_table: ")
     assert errors["customers"] is None and ds.has("customers")
 
 
@@ -118,7 +118,7 @@ def test_cli_computes_from_a_spark_source(both, tmp_path):
 
     on_spark, _ = both
     sources = tmp_path / "s.toml"
-    remote = 'kind = "spark"\nremote = "sc://127.0.0.1:15002"\n'
+    remote = 'kind = "spark"\nremote = "sc://localhost:15002"\n'
     sources.write_text(f'[tables.responses]\n{remote}table = "global_temp.responses"\n')
     root = Path(__file__).resolve().parent.parent
     args = [sys.executable, "-m", "metrics", "compute", "satisfaction.nps", "--sources", str(sources)]

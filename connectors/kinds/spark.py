@@ -2,11 +2,15 @@
 
 The frame stays on the cluster: validation counts and every metric run there, and only their
 results (kilobytes) reach the app. One Spark Connect session per remote, kept for the process.
+An access token is a secret: it comes from [connections.spark] token in secrets (or the
+connection named by `connection`), or from pyspark's own SPARK_CONNECT_AUTHENTICATE_TOKEN, never
+from sources.toml. (pyspark sends a token over TLS, except to `localhost`.)
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,21 +21,26 @@ from connectors.sources import SourceEntry, SourceError
 class SparkConnector(Connector):
     kind = "spark"
     required_keys = frozenset({"remote"})
-    optional_keys = frozenset({"table", "query"})
+    optional_keys = frozenset({"table", "query", "connection"})
     in_place = True
 
     def check(self, options: Mapping[str, Any]) -> None:
         if ("table" in options) == ("query" in options):
             raise ValueError("kind 'spark' needs exactly one of 'table' or 'query'")
-        if not str(options["remote"]).startswith(("sc://", "local")):
-            raise ValueError(f"remote must be a Spark Connect address like sc://host:15002, got {options['remote']!r}")
+        remote = str(options["remote"])
+        if not remote.startswith("sc://"):
+            raise ValueError(f"remote must be a Spark Connect address like sc://host:15002, got {remote!r}")
+        if "token=" in remote:
+            raise ValueError("put the Spark Connect token in secrets ([connections.spark] token), not in sources.toml")
 
     def describe(self, entry: SourceEntry) -> str:
         what = entry.options.get("table") or " ".join(str(entry.options.get("query", "")).split())[:60]
         return f"Spark {_without_token(str(entry.options['remote']))} › {what}"
 
     def open(self, entry: SourceEntry, context: LoadContext) -> list[Piece]:
-        session = _session(str(entry.options["remote"]))
+        section = context.secrets.get("connections", {}).get(str(entry.options.get("connection", "spark")), {})
+        token = (section or {}).get("token")
+        session = _session(str(entry.options["remote"]) + (f"/;token={token}" if token else ""))
         try:
             if "table" in entry.options:
                 frame = session.table(str(entry.options["table"]))
@@ -61,8 +70,10 @@ def _without_token(remote: str) -> str:
 
 
 def _first_line(exc: BaseException) -> str:
+    """The message's first line; for a gRPC failure its `details` (the first line only says it is one)."""
     text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0][:300]
+    details = re.search(r'details = "([^"]+)"', text)
+    return (details.group(1) if details else text.splitlines()[0])[:300]
 
 
 CONNECTOR = SparkConnector()
