@@ -135,3 +135,21 @@ def test_problem_lines_say_when_older_data_is_still_shown():
 )
 def test_spark_entry_mistakes_are_named(toml, problem):
     assert problem in parse_sources(f"[tables.orders]\n{toml}")[0].problem
+
+
+def test_status_table_says_how_old_each_table_is_and_when_it_is_read_again():
+    from datetime import datetime
+
+    from connectors.dataset import Dataset, TableStatus
+    from ui.data import status_table
+
+    loaded = datetime(2026, 11, 29, 9, 0, 0)
+    status = (
+        TableStatus("orders", "parquet", "o.parquet", rows=10, loaded_at=loaded, ttl=600, in_place=True),
+        TableStatus("notes", "gsheets", "sheet", rows=2, loaded_at=loaded, ttl=3600),
+    )
+    table = status_table(Dataset({}, status=status), now=datetime(2026, 11, 29, 10, 5, 30))
+    assert table.select("age", "next refresh", "held").rows() == [
+        ("1 h 5 min", datetime(2026, 11, 29, 9, 10), "queried in place"),
+        ("1 h 5 min", datetime(2026, 11, 29, 10, 0), "in memory"),
+    ]
