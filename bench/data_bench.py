@@ -40,7 +40,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.page_timing import load as draw
+from bench.page_timing import load
 from tests.browser_harness import ROOT, _healthy, chromium, free_port, wait_until_drawn
 
 TABLES = ("orders", "responses", "reviews", "notes", "revenue", "customers")
@@ -147,6 +147,10 @@ def app_server(sources: Path) -> Iterator[tuple[str, subprocess.Popen]]:
         proc.terminate()
         proc.wait(20)
         log.close()
+
+
+def draw(browser, url: str) -> tuple[float, object, object]:
+    return load(browser, url, timeout_ms=1_200_000)  # a shared machine can be very slow
 
 
 def timed_draw(browser, url: str) -> float:
@@ -288,18 +292,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, nargs="+", default=[10_000_000, 20_000_000])
     parser.add_argument("--only", nargs="+", choices=("app", "cli", "spark"), default=["app", "cli", "spark"])
+    parser.add_argument("--keep", type=Path, help="generate into (or reuse) this folder and keep it (one size)")
     args = parser.parse_args()
     for n_orders in args.orders:
-        folder = Path(tempfile.mkdtemp(prefix="outside-in-bench-"))
+        folder = args.keep or Path(tempfile.mkdtemp(prefix="outside-in-bench-"))
         try:
-            seconds, peak_gb = generate_parquet(n_orders, folder)
-            print(f"\n== {n_orders:,} orders: generated in {seconds:.1f} s, peak {peak_gb:.2f} GB", flush=True)
+            if args.keep and (folder / "orders.parquet").exists():
+                print(f"\n== reusing the tables in {folder}", flush=True)
+            else:
+                folder.mkdir(parents=True, exist_ok=True)
+                seconds, peak_gb = generate_parquet(n_orders, folder)
+                print(f"\n== {n_orders:,} orders: generated in {seconds:.1f} s, peak {peak_gb:.2f} GB", flush=True)
             for part, run in (("app", bench_app), ("cli", bench_cli), ("spark", bench_spark)):
                 if part in args.only:
                     for key, value in run(folder).items():
                         print(f"{part:<6}{key:<40}{value:>10.3f}", flush=True)
         finally:
-            shutil.rmtree(folder, ignore_errors=True)
+            if not args.keep:
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":
