@@ -286,13 +286,12 @@ def check(
     reading, rules = _checks(table, present, fallible, kept)
     checks = reading + rules
     bad = _any([c.mask for c in checks])
-    stats = _collect(
-        cast.select(
-            nw.len().cast(nw.Int64).alias("__n"),
-            bad.cast(nw.Int64).sum().alias("__bad"),
-            *(c.mask.cast(nw.Int64).sum().alias(f"__c{i}") for i, c in enumerate(checks)),
-        )
-    ).row(0, named=True)
+    stats_query = cast.select(
+        nw.len().cast(nw.Int64).alias("__n"),
+        bad.cast(nw.Int64).sum().alias("__bad"),
+        *(c.mask.cast(nw.Int64).sum().alias(f"__c{i}") for i, c in enumerate(checks)),
+    )
+    stats, may_repeat = _stats(stats_query, cast, table.key if table.key in present else None)
     total, bad_rows = int(stats["__n"] or 0), int(stats["__bad"] or 0)
     counts = [(c.column, c.reason, int(stats[f"__c{i}"] or 0)) for i, c in enumerate(checks)]
     failing = [c for c, (_, _, n) in zip(checks, counts, strict=True) if n]
@@ -310,7 +309,7 @@ def check(
 
     samples = [_collect(entries(with_row, c)) for c in failing]
     valid_rows = with_row.filter(~bad) if bad_rows else with_row
-    dups = _duplicates(valid_rows, table, present)
+    dups = _duplicates(valid_rows, table, present) if may_repeat else None
     if dups is not None and dups.height:
         counts.append((table.key or "", f"duplicate {table.key}", dups.height))
         shown = dups if sample is None else dups.head(sample)
@@ -334,6 +333,19 @@ def check(
         valid = (cast.filter(~bad) if bad_rows else cast).select(present)
     count_frame = pl.DataFrame([c for c in counts if c[2]], schema=COUNTS_SCHEMA, orient="row")
     return Validated(valid.to_native(), quarantine, count_frame, bad_rows + n_dups, total - bad_rows - n_dups)
+
+
+def _stats(query: nw.LazyFrame, cast: nw.LazyFrame, key: str | None) -> tuple[dict[str, Any], bool]:
+    """The counts (one row), and whether an id may repeat. On Polars the same pass hashes the ids: all hashes
+    distinct proves all ids distinct, and the costly duplicate query (a group-by on text) is skipped."""
+    native = cast.to_native()
+    if key is None or not isinstance(native, pl.LazyFrame):
+        return _collect(query).row(0, named=True), key is not None
+    ids = native.select(
+        pl.col(key).drop_nulls().hash().n_unique().alias("__distinct"), pl.col(key).count().alias("__ids")
+    )
+    counts, distinct = pl.collect_all([query.to_native(), ids])  # one scan of the source for both
+    return counts.row(0, named=True), distinct.item(0, "__distinct") != distinct.item(0, "__ids")
 
 
 def _collect(frame: nw.LazyFrame) -> pl.DataFrame:
