@@ -213,7 +213,8 @@ def quarantine_of(ds: Dataset, table: str) -> pl.DataFrame:
 
 def quarantine_counts(ds: Dataset, table: str) -> pl.DataFrame:
     """column, reason, rows: every row that breaks each rule (the quarantine itself keeps a sample)."""
-    return ds.counts.filter(pl.col("table") == table).drop("table").sort("rows", descending=True)
+    counts = ds.counts.filter(pl.col("table") == table).drop("table")
+    return counts.sort(["rows", "column", "reason"], descending=[True, False, False])
 
 
 def quarantined_in(ds: Dataset, table: str) -> int:

@@ -68,8 +68,10 @@ def _choices(version: str) -> Choices:
         for t, c in TIME_COLUMNS.items()
         if t in ds.tables
     ]
-    days = pl.concat([b.collect("polars").to_native().cast(pl.Date) for b in bounds], how="vertical_relaxed")
-    first, last = (days.get_column("first").min(), days.get_column("last").max()) if bounds else (None, None)
+    first = last = None
+    if bounds:
+        days = pl.concat([b.collect("polars").to_native().cast(pl.Date) for b in bounds], how="vertical_relaxed")
+        first, last = days.get_column("first").min(), days.get_column("last").max()
     if first is None:  # nothing dated loaded (e.g. every source failed): pages say what is missing
         first = last = date.today()
 
