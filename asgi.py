@@ -2,7 +2,9 @@
 
 `streamlit run` finds `app` below and serves app.py through it, with two small middlewares: one
 brings a viewer back to the shared view after sign-in (ui/return_to.py), one answers the
-readiness probe `<base>/healthz` (ui/readiness.py). `make run` and `make serve` start this file.
+readiness probe `<base>/healthz` (ui/readiness.py). Its lifespan hook starts the data warm-up
+(ui.data.warm_up), so the first viewer never waits for the sources to load. `make run` and `make serve`
+start this file.
 Before serving, it refuses cookie secrets that would let anyone forge a sign-in (ui/secret_check.py).
 """
 
@@ -10,6 +12,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
 
 import streamlit as st
 from starlette.middleware import Middleware
@@ -34,4 +39,15 @@ if problems := _startup_problems():
         print(f"Outside-In will not start: {problem}", file=sys.stderr)
     raise SystemExit(2)
 
-app = st.App("app.py", middleware=[Middleware(ReadinessProbe), Middleware(ReturnToView)])
+
+@asynccontextmanager
+async def lifespan(app: Any) -> AsyncIterator[None]:
+    """Start loading every table (and the default view's metrics) before the first viewer arrives."""
+    del app
+    from ui import data  # imported here: the pages' modules load inside the running server
+
+    data.warm_up()
+    yield
+
+
+app = st.App("app.py", lifespan=lifespan, middleware=[Middleware(ReadinessProbe), Middleware(ReturnToView)])

@@ -21,12 +21,12 @@ REFERENCE = "/catalog"
 DEFAULT_PAGES = ["/", "/delivery", "/retention", "/satisfaction", "/voice", "/segments"]
 
 
-def load(browser, url: str) -> tuple[float, object, object]:
+def load(browser, url: str, timeout_ms: int = 180_000) -> tuple[float, object, object]:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     tab = context.new_page()
     started = time.perf_counter()
     tab.goto(url)
-    wait_until_drawn(tab, timeout_ms=180_000)
+    wait_until_drawn(tab, timeout_ms=timeout_ms)
     return time.perf_counter() - started, context, tab
 
 

@@ -7,23 +7,16 @@ survive until validate() casts them to the contract.
 from __future__ import annotations
 
 import glob as globlib
-from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
+from connectors.kinds.base import Piece
 from connectors.sources import SourceEntry, SourceError
 
+__all__ = ["Piece", "expand", "read_csv", "read_excel"]
+
 _POLARS_ENCODINGS = {"utf8", "utf-8", "utf8-lossy"}
-
-
-@dataclass(frozen=True)
-class Piece:
-    """Raw rows from one file (or query): `first_row` = the source's row number of the first data row."""
-
-    frame: pl.LazyFrame
-    source: str
-    first_row: int
 
 
 def expand(path: str, suffixes: tuple[str, ...]) -> list[str]:
@@ -63,12 +56,6 @@ def read_csv(entry: SourceEntry) -> list[Piece]:
         )
         pieces.append(Piece(frame, file, first_row=2))
     return pieces
-
-
-def read_parquet(entry: SourceEntry) -> list[Piece]:
-    """One lazy scan over every matching file, so only the needed columns are read."""
-    files = expand(entry.options["path"], (".parquet", ".pq"))
-    return [Piece(pl.scan_parquet(files), entry.options["path"], first_row=1)]
 
 
 def read_excel(entry: SourceEntry) -> list[Piece]:

@@ -19,20 +19,19 @@ from typing import Any
 
 from connectors.contract import TABLES
 
-KINDS = ("sample", "csv", "parquet", "excel", "gsheets", "sql")
 SOURCES_ENV = "OUTSIDEIN_SOURCES"
 DEFAULT_TTL = 600.0  # seconds; every kind may override with `ttl`
 _TTL_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-# Keys each kind understands (beyond kind/ttl/columns/constants/date_format/decimal_comma).
-_KIND_KEYS: dict[str, tuple[set[str], set[str]]] = {  # kind -> (required, optional)
-    "sample": (set(), set()),
-    "csv": ({"path"}, {"separator", "encoding"}),
-    "parquet": ({"path"}, set()),
-    "excel": ({"path"}, {"sheet"}),
-    "gsheets": ({"spreadsheet", "worksheet"}, {"public"}),
-    "sql": ({"uri"}, {"table", "query", "connection"}),
-}
 _COMMON_KEYS = {"kind", "ttl", "columns", "constants", "date_format", "decimal_comma"}
+
+
+def __getattr__(name: str) -> Any:
+    """KINDS: every kind connectors/kinds serves (looked up late: each kind's module imports this one)."""
+    if name == "KINDS":
+        from connectors.kinds import kinds
+
+        return kinds()
+    raise AttributeError(name)
 
 
 class SourcesError(ValueError):
@@ -152,10 +151,12 @@ def _parse_entry(name: str, raw: Any, base_dir: Path) -> SourceEntry:
         raise ValueError(f"is not a contract table (known: {', '.join(TABLES)})")
     if not isinstance(raw, dict):
         raise ValueError("must be a table of keys")
+    from connectors.kinds import connectors
+
     kind = raw.get("kind")
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
-    required, optional = _KIND_KEYS[kind]
+    if kind not in connectors():
+        raise ValueError(f"kind must be one of {', '.join(connectors())}, got {kind!r}")
+    required, optional = connectors()[kind].required_keys, connectors()[kind].optional_keys
     missing = sorted(required - set(raw))
     if missing:
         raise ValueError(f"kind '{kind}' needs key(s) {', '.join(missing)}")
@@ -163,14 +164,8 @@ def _parse_entry(name: str, raw: Any, base_dir: Path) -> SourceEntry:
     if unknown:
         allowed = sorted(required | optional | _COMMON_KEYS)
         raise ValueError(f"unknown key(s) {', '.join(unknown)} for kind '{kind}' (allowed: {', '.join(allowed)})")
-    if kind == "sql" and ("table" in raw) == ("query" in raw):
-        raise ValueError("kind 'sql' needs exactly one of 'table' or 'query'")
-    if kind == "sql" and "password=" in str(raw["uri"]).lower().partition("?")[2]:
-        raise ValueError("put the SQL password in secrets or the environment, not in sources.toml")
-    if kind == "sql" and re.search(r"://[^/@:]+:[^/@]+@", str(raw["uri"])):
-        raise ValueError("the uri contains a password: put it in secrets or the environment, not in sources.toml")
-
     options = {k: v for k, v in raw.items() if k not in _COMMON_KEYS}
+    connectors()[kind].check(options)
     if "path" in options:
         options["path"] = _resolve(str(options["path"]), base_dir)
     if kind == "sql":

@@ -1,20 +1,27 @@
-"""Cast raw source frames to the contract; quarantine every row that does not fit.
+"""Cast raw source frames to the contract; quarantine every row that does not fit, as queries.
 
-Nothing is dropped silently: a row that cannot be cast or breaks a rule leaves the
-valid frame and lands in the quarantine with its source row number, the column,
-the offending value and the reason. Everything here is vectorised.
+Nothing is dropped silently: a row that cannot be cast or breaks a rule leaves the valid frame and
+is counted, and (up to `sample` per rule) lands in the quarantine with its source row number, the
+column, the offending value and the reason. The source stays a lazy query in its own engine
+(Polars, Spark Connect, a database): the valid rows are a lazy filter on it, never a copy; the
+counts and samples are a few queries. Checks that cannot fail for a column the source already
+types as the contract does (a Parquet date column cannot fail a date cast) are not run.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
+import narwhals as nw
 import polars as pl
 
 from connectors.contract import RATING_RANGE, SURVEY_RANGES, TABLES, Table
 
 ROW = "__row"
+SAMPLE_ROWS = 1000  # quarantined rows kept per rule for /sources and its download; every row is counted
+DROP_LIST_MAX = 10_000  # duplicate rows left out by number; beyond, by a window over the id (costs every query)
 QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
     "table": pl.String(),
     "source": pl.String(),
@@ -33,14 +40,21 @@ class ContractError(ValueError):
     """A whole table cannot be read into the contract (e.g. a required column is missing)."""
 
 
+COUNTS_SCHEMA: dict[str, pl.DataType] = {"column": pl.String(), "reason": pl.String(), "rows": pl.Int64()}
+
+
 @dataclass(frozen=True)
 class Validated:
-    frame: pl.DataFrame
-    quarantine: pl.DataFrame
+    """`frame`: the valid rows (eager from validate(), a lazy frame in the source's engine from check()).
+    `quarantine`: the breaking rows (all of them from validate(), up to `sample` per rule from check()).
+    `counts`: per (column, reason) how many rows break it; `quarantined_rows`: distinct rows set aside;
+    `rows`: valid rows."""
 
-    @property
-    def quarantined_rows(self) -> int:
-        return self.quarantine.get_column("row").n_unique() if self.quarantine.height else 0
+    frame: Any
+    quarantine: pl.DataFrame
+    counts: pl.DataFrame
+    quarantined_rows: int
+    rows: int
 
 
 def empty_quarantine() -> pl.DataFrame:
@@ -99,33 +113,256 @@ def _cast_expr(name: str, src: pl.DataType, dst: pl.DataType, date_format: str |
     return col.cast(dst, strict=False)
 
 
-def _problem(mask: pl.Expr, column: str, reason: pl.Expr | str, raw: str | None = None) -> tuple:
-    return mask, column, reason if isinstance(reason, pl.Expr) else pl.lit(reason), raw
+@dataclass(frozen=True)
+class _Check:
+    """One way a row can break the contract: `mask` is True on such a row."""
+
+    column: str
+    reason: str
+    mask: nw.Expr
+    value: nw.Expr  # what the quarantine shows, as text
 
 
-def _rules(table: Table, present: set[str]) -> list[tuple]:
-    """Row rules beyond casting, as (mask, column, reason) on the cast frame."""
-    rules: list[tuple] = []
+def _rules(table: Table, present: set[str]) -> list[tuple[str, str, nw.Expr]]:
+    """Row rules beyond reading, as (column, reason, mask) on the contract-typed frame (any engine)."""
+    rules: list[tuple[str, str, nw.Expr]] = []
     if table.name == "responses" and {"survey", "score"} <= present:
-        survey = pl.col("survey")  # already lower-cased by validate()
+        survey = nw.col("survey")  # already lower-cased by the cast
         known = survey.is_in(list(SURVEY_RANGES))
-        rules.append(_problem(survey.is_not_null() & ~known, "survey", "unknown survey (expected nps, csat or ces)"))
+        rules.append(("survey", "unknown survey (expected nps, csat or ces)", ~survey.is_null() & ~known))
         for kind, (low, high) in SURVEY_RANGES.items():
-            out = (survey == kind) & ~pl.col("score").is_between(low, high)
-            rules.append(_problem(out, "score", f"score out of range for {kind} ({low}-{high})"))
+            out = (survey == kind) & ~nw.col("score").is_between(low, high)
+            rules.append(("score", f"score out of range for {kind} ({low}-{high})", out))
     if table.name == "reviews" and "rating" in present:
         low, high = RATING_RANGE
-        rules.append(_problem(~pl.col("rating").is_between(low, high), "rating", f"rating out of range ({low}-{high})"))
+        rules.append(("rating", f"rating out of range ({low}-{high})", ~nw.col("rating").is_between(low, high)))
     if table.name == "orders":
         for later in ("shipped_date", "delivered_date"):
             if later in present:
-                rules.append(_problem(pl.col(later) < pl.col("order_date"), later, f"{later} before order_date"))
+                rules.append((later, f"{later} before order_date", nw.col(later) < nw.col("order_date")))
         if {"shipped_date", "delivered_date"} <= present:
-            before = pl.col("delivered_date") < pl.col("shipped_date")
-            rules.append(_problem(before, "delivered_date", "delivered_date before shipped_date"))
+            before = nw.col("delivered_date") < nw.col("shipped_date")
+            rules.append(("delivered_date", "delivered_date before shipped_date", before))
     if table.name == "revenue" and "month" in present:
-        rules.append(_problem(pl.col("month").dt.day() != 1, "month", "month is not the first day of a month"))
+        rules.append(("month", "month is not the first day of a month", nw.col("month").dt.day() != 1))
     return rules
+
+
+def _can_fail(src: pl.DataType, dst: pl.DataType) -> bool:
+    """Whether casting a `src` column to `dst` can fail for some value (a typed column often cannot)."""
+    if src == dst or src == pl.Null or dst == pl.String:
+        return False
+    if dst == pl.Date:
+        return not isinstance(src, pl.Datetime)
+    if dst.is_float():
+        return not src.is_numeric()
+    if dst.is_integer():
+        return not (src.is_integer() and src not in (pl.UInt64, pl.Int128, pl.UInt128))
+    return True
+
+
+def _polars_cast(
+    raw: pl.LazyFrame, table: Table, present: list[str], date_format: str | None, passthrough: str | None = None
+) -> tuple[nw.LazyFrame, list[str], list[str]]:
+    """Contract-typed columns, plus __fail_<c> (the cast failed) and __raw_<c> (the source's text) where a
+    cast can fail or text is trimmed, plus `passthrough` as it is. Returns (frame, columns whose cast can
+    fail, columns with __raw_)."""
+    schema = raw.collect_schema()
+    # NaN is how pandas-style readers spell an empty cell: treat it as missing, not as a value.
+    raw = raw.with_columns(pl.col(c).fill_nan(None) for c in present if schema[c].is_float())
+    exprs: list[pl.Expr] = [pl.col(passthrough)] if passthrough else []
+    fallible: list[str] = []
+    kept: list[str] = []
+    for name in present:
+        src, dst = schema[name], table.column(name).dtype
+        cast = _cast_expr(name, src, dst, date_format)
+        if table.name == "responses" and name == "survey":
+            cast = cast.str.to_lowercase()  # survey kinds are codes: "NPS" and " nps" mean nps
+        exprs.append(cast.alias(name))
+        if _can_fail(src, dst):
+            fallible.append(name)
+            exprs.append((_as_text(name).replace("", None).is_not_null() & cast.is_null()).alias(f"__fail_{name}"))
+        if name in fallible or src == pl.String:
+            kept.append(name)
+            exprs.append(pl.col(name).cast(pl.String, strict=False).alias(f"__raw_{name}"))
+    return nw.from_native(raw.select(exprs)), fallible, kept
+
+
+_NW_TYPES: dict[pl.DataType, Any] = {pl.String(): nw.String, pl.Date(): nw.Date, pl.Int64(): nw.Int64}
+
+
+def _narwhals_cast(
+    raw: nw.LazyFrame, table: Table, present: list[str], passthrough: str | None = None
+) -> tuple[nw.LazyFrame, list[str], list[str]]:
+    """The same for typed engines (Spark, a database): their columns are typed, so casts are plain casts and
+    text is only trimmed."""
+    schema = raw.collect_schema()
+    exprs: list[nw.Expr] = [nw.col(passthrough)] if passthrough else []
+    fallible: list[str] = []
+    kept: list[str] = []
+    for name in present:
+        src, dst = schema[name], _NW_TYPES.get(table.column(name).dtype, nw.Float64)
+        col = nw.col(name)
+        if src == nw.String and dst == nw.String:
+            stripped = col.str.strip_chars()
+            cast = nw.when(stripped != "").then(stripped)
+            kept.append(name)
+            exprs.append(col.alias(f"__raw_{name}"))
+        elif src == dst or (dst == nw.Date and src == nw.Datetime) or (dst == nw.Float64 and src.is_numeric()):
+            cast = col.cast(dst)
+        else:
+            cast = col.cast(dst)
+            fallible.append(name)
+            kept.append(name)
+            exprs.append((~col.is_null() & cast.is_null()).alias(f"__fail_{name}"))
+            exprs.append(col.cast(nw.String).alias(f"__raw_{name}"))
+        if table.name == "responses" and name == "survey":
+            cast = cast.str.to_lowercase()
+        exprs.append(cast.alias(name))
+    return raw.select(exprs), fallible, kept
+
+
+def _checks(table: Table, present: list[str], fallible: list[str], kept: list[str]) -> tuple[list, list]:
+    """(reading checks, rule checks): a rule is only checked on rows that read cleanly, so one bad value is
+    reported once."""
+
+    def value(name: str) -> nw.Expr:
+        return nw.col(f"__raw_{name}") if name in kept else nw.col(name).cast(nw.String)
+
+    reading: list[_Check] = []
+    for name in present:
+        want = str(table.column(name).dtype).lower()
+        failed = nw.col(f"__fail_{name}") if name in fallible else None
+        if failed is not None:
+            reading.append(_Check(name, f"cannot read as {want}", failed, value(name)))
+        if table.column(name).required:
+            missing = nw.col(name).is_null() if failed is None else nw.col(name).is_null() & ~failed
+            reading.append(_Check(name, "missing required value", missing, value(name)))
+    unread = _any([c.mask for c in reading])
+    rules = [
+        _Check(col, reason, mask.fill_null(False) & ~unread, nw.col(col).cast(nw.String))
+        for col, reason, mask in _rules(table, set(present))
+    ]
+    return reading, rules
+
+
+def _any(masks: list[nw.Expr]) -> nw.Expr:
+    return nw.any_horizontal(*masks, ignore_nulls=True) if masks else nw.lit(False)
+
+
+def check(
+    table_name: str,
+    raw: Any,
+    source: str = "",
+    *,
+    first_row: int = 1,
+    date_format: str | None = None,
+    sample: int | None = SAMPLE_ROWS,
+) -> Validated:
+    """Validate `raw` (a lazy or eager frame in any engine narwhals drives, columns named as in the contract)
+    in place: a few queries count and sample the breaking rows; the valid rows stay a lazy filter.
+
+    `first_row` is the source's row number of the first data row (2 for a file or sheet with a header
+    line), so quarantine rows point at what the user sees. `sample=None` keeps every breaking row.
+    Raises ContractError when a required column is absent altogether.
+    """
+    table = TABLES[table_name]
+    frame = nw.from_native(raw)
+    frame = frame.lazy() if isinstance(frame, nw.DataFrame) else frame
+    names = frame.collect_schema().names()
+    check_columns(table, names)
+    present = [c.name for c in table.columns if c.name in names]
+    native = frame.to_native()
+    if isinstance(native, pl.LazyFrame):
+        cast, fallible, kept = _polars_cast(native, table, present, date_format)
+        numbered = native.with_row_index(ROW, offset=first_row).with_columns(pl.col(ROW).cast(pl.Int64))
+        with_row = _polars_cast(numbered, table, present, date_format, passthrough=ROW)[0]
+    else:
+        cast, fallible, kept = _narwhals_cast(frame, table, present)
+        # No row order outside files: rows are numbered in the order of the table's key (or all its columns).
+        order = [table.key] if table.key in present else present
+        numbered = frame.with_row_index(ROW, order_by=order).with_columns(nw.col(ROW).cast(nw.Int64) + first_row)
+        with_row = _narwhals_cast(numbered, table, present, passthrough=ROW)[0]
+    reading, rules = _checks(table, present, fallible, kept)
+    checks = reading + rules
+    bad = _any([c.mask for c in checks])
+    stats_query = cast.select(
+        nw.len().cast(nw.Int64).alias("__n"),
+        bad.cast(nw.Int64).sum().alias("__bad"),
+        *(c.mask.cast(nw.Int64).sum().alias(f"__c{i}") for i, c in enumerate(checks)),
+    )
+    stats, may_repeat = _stats(stats_query, cast, table.key if table.key in present else None)
+    total, bad_rows = int(stats["__n"] or 0), int(stats["__bad"] or 0)
+    counts = [(c.column, c.reason, int(stats[f"__c{i}"] or 0)) for i, c in enumerate(checks)]
+    failing = [c for c, (_, _, n) in zip(checks, counts, strict=True) if n]
+
+    def entries(rows: nw.LazyFrame, c: _Check) -> nw.LazyFrame:
+        picked = rows.filter(c.mask).select(
+            nw.lit(table_name).alias("table"),
+            nw.lit(source).alias("source"),
+            nw.col(ROW).cast(nw.Int64).alias("row"),
+            nw.lit(c.column).alias("column"),
+            c.value.alias("value"),
+            nw.lit(c.reason).alias("reason"),
+        )
+        return picked.sort("row").head(sample) if sample is not None else picked
+
+    samples = [_collect(entries(with_row, c)) for c in failing]
+    valid_rows = with_row.filter(~bad) if bad_rows else with_row
+    dups = _duplicates(valid_rows, table, present) if may_repeat else None
+    if dups is not None and dups.height:
+        counts.append((table.key or "", f"duplicate {table.key}", dups.height))
+        shown = dups if sample is None else dups.head(sample)
+        samples.append(
+            shown.select(
+                table=pl.lit(table_name),
+                source=pl.lit(source),
+                row=pl.col(ROW),
+                column=pl.lit(table.key),
+                value=pl.col("__key"),
+                reason=pl.format("duplicate {} (first seen at row {})", pl.lit(table.key), pl.col("__first")),
+            )
+        )
+    quarantine = pl.concat([empty_quarantine(), *samples], how="vertical_relaxed").sort("row", "column")
+    n_dups = dups.height if dups is not None else 0
+    if n_dups > DROP_LIST_MAX:  # too many to name: keep each id's first row by a window instead
+        valid = valid_rows.filter(nw.col(ROW) == nw.col(ROW).min().over(table.key)).select(present)
+    elif n_dups:
+        valid = valid_rows.filter(~nw.col(ROW).is_in(dups.get_column(ROW).to_list())).select(present)
+    else:
+        valid = (cast.filter(~bad) if bad_rows else cast).select(present)
+    count_frame = pl.DataFrame([c for c in counts if c[2]], schema=COUNTS_SCHEMA, orient="row")
+    return Validated(valid.to_native(), quarantine, count_frame, bad_rows + n_dups, total - bad_rows - n_dups)
+
+
+def _stats(query: nw.LazyFrame, cast: nw.LazyFrame, key: str | None) -> tuple[dict[str, Any], bool]:
+    """The counts (one row), and whether an id may repeat. On Polars the same pass hashes the ids: all hashes
+    distinct proves all ids distinct, and the costly duplicate query (a group-by on text) is skipped."""
+    native = cast.to_native()
+    if key is None or not isinstance(native, pl.LazyFrame):
+        return _collect(query).row(0, named=True), key is not None
+    ids = native.select(
+        pl.col(key).drop_nulls().hash().n_unique().alias("__distinct"), pl.col(key).count().alias("__ids")
+    )
+    counts, distinct = pl.collect_all([query.to_native(), ids])  # one scan of the source for both
+    return counts.row(0, named=True), distinct.item(0, "__distinct") != distinct.item(0, "__ids")
+
+
+def _collect(frame: nw.LazyFrame) -> pl.DataFrame:
+    return frame.collect("polars").to_native()
+
+
+def _duplicates(rows: nw.LazyFrame, table: Table, present: list[str]) -> pl.DataFrame | None:
+    """Rows (among `rows`, the otherwise valid ones) whose id an earlier row already has: ROW, __key (the id
+    as text) and __first (the row kept), sorted by row. None when the table has no id."""
+    key = table.key
+    if key is None or key not in present:
+        return None
+    groups = rows.group_by(key).agg(nw.len().alias("__n"), nw.col(ROW).min().alias("__first"))
+    repeated = groups.filter(nw.col("__n") > 1).select(key, "__first")
+    later = rows.select(ROW, key).join(repeated, on=key).filter(nw.col(ROW) != nw.col("__first"))
+    found = later.select(ROW, nw.col(key).cast(nw.String).alias("__key"), nw.col("__first").cast(nw.Int64))
+    return _collect(found).sort(ROW)
 
 
 def validate(
@@ -136,81 +373,9 @@ def validate(
     first_row: int = 1,
     date_format: str | None = None,
 ) -> Validated:
-    """Cast `raw` (columns already named as in the contract) to the contract.
-
-    `first_row` is the source's row number of the first data row (2 for a file or
-    sheet with a header line), so quarantine rows point at what the user sees.
-    Raises ContractError when a required column is absent altogether.
-    """
-    table = TABLES[table_name]
-    check_columns(table, raw.columns)
-    present = [c.name for c in table.columns if c.name in raw.columns]
-    # Null-typed columns (all empty) cast cleanly to anything. NaN is how pandas-style readers spell
-    # an empty cell: treat it as missing, not as a value.
-    raw = raw.select(present).with_row_index(ROW, offset=first_row).with_columns(pl.col(ROW).cast(pl.Int64))
-    raw = raw.with_columns(pl.col(c).fill_nan(None) for c in present if raw.schema[c].is_float())
-    casts = {
-        name: _cast_expr(name, raw.schema[name], table.column(name).dtype, date_format).alias(name) for name in present
-    }
-    if table.name == "responses" and "survey" in casts:
-        # Survey kinds are codes: "NPS" and " nps" mean nps.
-        casts["survey"] = casts["survey"].str.to_lowercase().alias("survey")
-    cast = raw.with_columns(casts.values())
-
-    problems: list[tuple] = []
-    for name in present:
-        raw_text = _as_text(name).replace("", None)
-        failed = raw_text.is_not_null() & pl.col(f"__cast_{name}").is_null()
-        want = str(table.column(name).dtype).lower()
-        problems.append(_problem(failed, name, f"cannot read as {want}", name))
-        if table.column(name).required:
-            problems.append(
-                _problem(pl.col(f"__cast_{name}").is_null() & raw_text.is_null(), name, "missing required value")
-            )
-    both = raw.with_columns(casts[n].alias(f"__cast_{n}") for n in present)
-    entries = [_entries(both, mask, col, reason, table_name, source, raw_name=col) for mask, col, reason, _ in problems]
-
-    # Rules are checked on rows that cast cleanly, so one bad value is reported once.
-    cast_bad = pl.concat(entries).get_column("row") if entries else pl.Series([], dtype=pl.Int64)
-    clean = cast.filter(~pl.col(ROW).is_in(cast_bad.implode()))
-    for mask, col, reason, _ in _rules(table, set(present)):
-        entries.append(_entries(clean, mask.fill_null(False), col, reason, table_name, source, raw_name=col))
-    if table.key and table.key in present:
-        # Among rows that are otherwise valid, so the first *usable* row of an id is the one kept.
-        rule_bad = pl.concat(entries).get_column("row")
-        dup = (
-            clean.filter(~pl.col(ROW).is_in(rule_bad.implode()))
-            .select(ROW, table.key)
-            .with_columns(first=pl.col(ROW).min().over(table.key))
-            .filter(pl.col(ROW) != pl.col("first"))
-        )
-        entries.append(
-            dup.select(
-                table=pl.lit(table_name),
-                source=pl.lit(source),
-                row=pl.col(ROW),
-                column=pl.lit(table.key),
-                value=pl.col(table.key).cast(pl.String),
-                reason=pl.format("duplicate {} (first seen at row {})", pl.lit(table.key), pl.col("first")),
-            )
-        )
-    quarantine = pl.concat([empty_quarantine(), *entries], how="vertical_relaxed").sort("row", "column")
-    bad_rows = quarantine.get_column("row").unique().implode()
-    valid = cast.filter(~pl.col(ROW).is_in(bad_rows)).drop(ROW)
-    return Validated(valid, quarantine)
-
-
-def _entries(
-    frame: pl.DataFrame, mask: pl.Expr, column: str, reason: pl.Expr, table: str, source: str, raw_name: str
-) -> pl.DataFrame:
-    return frame.filter(mask).select(
-        table=pl.lit(table),
-        source=pl.lit(source),
-        row=pl.col(ROW),
-        column=pl.lit(column),
-        value=pl.col(raw_name).cast(pl.String, strict=False),
-        reason=reason,
-    )
+    """check() on an in-memory frame, eagerly: every breaking row in the quarantine, the valid rows collected."""
+    v = check(table_name, raw.lazy(), source, first_row=first_row, date_format=date_format, sample=None)
+    return Validated(v.frame.collect(), v.quarantine, v.counts, v.quarantined_rows, v.rows)
 
 
 def conform(table_name: str, frame: pl.DataFrame) -> pl.DataFrame:

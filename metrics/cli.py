@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
 
+import narwhals as nw
 import polars as pl
 
 from metrics.spec import GRAINS
@@ -151,8 +152,9 @@ def _describe(s) -> dict[str, Any]:
     }
 
 
-def _dataset(sources: Path | None):
-    """The Dataset to compute on: the sample data, or what the sources file describes."""
+def _dataset(sources: Path | None, tables: Sequence[str] = ()):
+    """The Dataset to compute on: the sample data, or the `tables` of what the sources file describes (only
+    those are opened and validated; file sources stay lazy scans, so only the metric's columns are read)."""
     if sources is None:
         from connectors import sample
 
@@ -163,7 +165,7 @@ def _dataset(sources: Path | None):
         try:
             from connectors.loader import load_dataset
 
-            data = load_dataset(sources)
+            data = load_dataset(sources, tables=set(tables))
         except Exception as err:  # any loader failure is a problem with the user's sources
             raise UserError(f"cannot load sources {sources}: {_one_line(err)}") from None
     return data
@@ -182,10 +184,11 @@ def _compute(args: argparse.Namespace) -> None:
         raise UserError("--format parquet needs --output PATH")
     if args.start and args.end and args.start > args.end:
         raise UserError(f"--start {args.start} is after --end {args.end}")
-    data = _dataset(args.sources)
     where: dict[str, list[str]] = {}
     for col, value in args.where:
         where.setdefault(col, []).append(value)
+    # The customers table carries region and segment to tables without them, so a filter may need it.
+    data = _dataset(args.sources, [*s.tables, *s.optional_tables, *(["customers"] if where else [])])
     try:
         result = compute(
             args.name,
@@ -205,12 +208,18 @@ def _compute(args: argparse.Namespace) -> None:
     _write(result, args.format, args.output)
 
 
+_CONTRACT_TYPES = ((nw.Date, pl.Date()), (nw.Int64, pl.Int64()), (nw.Float64, pl.Float64()), (nw.String, pl.String()))
+
+
 def _typed_where(where: dict[str, list[str]], tables: dict[str, Any]) -> dict[str, list]:
     """Cast --where values to the column's dtype (numbers, dates), taken from the first table that has it."""
     typed: dict[str, list] = {}
     for col, values in where.items():
-        dtype = next((df.schema[col] for df in tables.values() if col in getattr(df, "schema", {})), None)
-        if dtype is None:
+        schemas = (nw.from_native(frame).collect_schema() for frame in tables.values())
+        found = next((schema[col] for schema in schemas if col in schema), None)
+        # The contract's four types, whatever engine holds the table.
+        dtype = next((pl_type for nw_type, pl_type in _CONTRACT_TYPES if found == nw_type), pl.String())
+        if found is None:
             raise UserError(f"--where {col}=...: no table has a column {col!r}")
         try:
             raw = pl.Series(values, dtype=pl.String).str.strip_chars()

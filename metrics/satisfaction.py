@@ -31,6 +31,8 @@ def _answers(frames: Mapping[str, nw.LazyFrame], q: Query, survey: str) -> nw.La
 # Counts are sums of booleans inside the aggregation (no per-answer flag columns); they come back unsigned
 # on Polars, so they are cast on the few aggregated rows before any subtraction.
 def _counted(frame: nw.LazyFrame, q: Query, **flags: nw.Expr) -> nw.LazyFrame:
+    if not frame.implementation.is_polars():  # Spark cannot sum booleans
+        flags = {name: flag.cast(nw.Int64) for name, flag in flags.items()}
     return (
         frame.group_by("period", *q.by)
         .agg(nw.len().alias("n"), *(flag.sum().alias(name) for name, flag in flags.items()))
@@ -58,10 +60,11 @@ def _csat(frames: Mapping[str, nw.LazyFrame], q: Query) -> nw.LazyFrame:
 def _ces(frames: Mapping[str, nw.LazyFrame], q: Query) -> nw.LazyFrame:
     # Aggregates straight off the integer score (mean and std return floats): no cast column per answer.
     score = nw.col("score")
+    answers = _answers(frames, q, "ces")
+    easy = score >= 5 if answers.implementation.is_polars() else (score >= 5).cast(nw.Int64)  # Spark: no bool sums
     return (
-        _answers(frames, q, "ces")
-        .group_by("period", *q.by)
-        .agg(n=nw.len(), value=score.mean(), sd=score.std(ddof=1), easy=(score >= 5).sum())
+        answers.group_by("period", *q.by)
+        .agg(n=nw.len(), value=score.mean(), sd=score.std(ddof=1), easy=easy.sum())
         .with_columns(share_easy=nw.col("easy") / nw.col("n"))
     )
 

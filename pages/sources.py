@@ -8,7 +8,10 @@ from ui import data, page
 # server's first URL runs bare (no sidebar filters, no footer).
 page.run_inside_app()
 st.title("Sources")
-st.caption("Where each table comes from, when it was loaded, and the rows set aside because they do not fit.")
+st.caption(
+    "Where each table comes from, how old it is and when it is read again (in the background: pages keep "
+    "showing the current data meanwhile), and the rows set aside because they do not fit."
+)
 
 if st.button("Refresh data", icon=":material/refresh:", key="refresh-data"):
     data.refresh()
@@ -24,6 +27,7 @@ st.dataframe(
     width="stretch",
     column_config={
         "loaded at": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
+        "next refresh": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
         "stale since": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
     },
     key="sources-status",
@@ -38,8 +42,10 @@ if not tables:
 else:
     table = st.selectbox("Table", tables, key="quarantine-table")
     rows = data.quarantine_of(ds, table)
-    count = rows.select("source", "row").n_unique()
-    st.caption(f"{count:,} row{'s' * (count != 1)} of {table} set aside; row = the row in the source.")
+    count, shown = data.quarantined_in(ds, table), rows.select("source", "row").n_unique()
+    sample = f" (the first {shown:,} of them below)" if shown < count else ""
+    st.caption(f"{count:,} row{'s' * (count != 1)} of {table} set aside{sample}; row = the row in the source.")
+    st.dataframe(data.quarantine_counts(ds, table), hide_index=True, key="quarantine-counts")
     st.dataframe(rows, hide_index=True, width="stretch", key="quarantine-rows")
     st.download_button(
         "Download as CSV",

@@ -140,13 +140,18 @@ def test_bad_sheet_rows_are_quarantined_with_their_sheet_row(app, browser) -> No
     # First in the file: /sources is the module server's first URL, which once ran the page bare (no footer).
     with opened(browser, app, "sources") as (tab, errors):
         assert tab.locator(ERROR_SELECTORS).count() == 0, tab.locator(ERROR_SELECTORS).first.inner_text()
-        status = grid_rows(tab, 0, 8)
+        status = grid_rows(tab, 0, 10)  # 11 columns; the a11y grid leaves out one empty cell per row
         assert [row[:5] for row in status] == [
             ["orders", "gsheets", "Google Sheets atlantis › Orders", "9", "1"],
             ["responses", "gsheets", "Google Sheets atlantis › Responses", "4", "1"],
         ]
-        # Sheet row 11: received 2025-04-05, before its order (04-12) and its shipment (04-13).
-        assert grid_rows(tab, 1, 6) == [
+        # Every rule's count, then the rows: sheet row 11: received 2025-04-05, before its order (04-12)
+        # and its shipment (04-13).
+        assert grid_rows(tab, 1, 3) == [
+            ["delivered_date", "delivered_date before order_date", "1"],
+            ["delivered_date", "delivered_date before shipped_date", "1"],
+        ]
+        assert grid_rows(tab, 2, 6) == [
             ["orders", "Google Sheets atlantis › Orders", "11", "delivered_date", "2025-04-05", reason]
             for reason in ("delivered_date before order_date", "delivered_date before shipped_date")
         ]
@@ -161,7 +166,7 @@ def test_bad_sheet_rows_are_quarantined_with_their_sheet_row(app, browser) -> No
         tab.get_by_role("option", name="responses").click()
         tab.get_by_text("1 row of responses set aside").wait_for()
         wait_until_drawn(tab)
-        assert grid_rows(tab, 1, 6) == [
+        assert grid_rows(tab, 2, 6) == [
             ["responses", "Google Sheets atlantis › Responses", "5", "score", "11", "score out of range for nps (0-10)"]
         ]
         screenshot(tab, "sheets-sources-quarantine")

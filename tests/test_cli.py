@@ -111,3 +111,20 @@ def test_unreadable_sources_file(tmp_path):
 def test_output_into_missing_directory(tmp_path):
     result = run("compute", "delivery.on_time_shipped", "--output", str(tmp_path / "no" / "out.csv"))
     assert_user_error(result, "No such file or directory")
+
+
+def test_compute_reads_only_the_tables_the_metric_needs_and_parquet_stays_lazy(tmp_path):
+    from metrics import compute
+
+    tables = ms.tables("random", seed=2)
+    tables["responses"].write_parquet(tmp_path / "responses.parquet")
+    # orders would fail to load (no such file): NPS never opens it, so nothing is said about it.
+    (tmp_path / "sources.toml").write_text(
+        '[tables.responses]\nkind = "parquet"\npath = "responses.parquet"\n\n'
+        '[tables.orders]\nkind = "csv"\npath = "no-such-orders.csv"\n'
+    )
+    result = run("compute", "satisfaction.nps", "--sources", str(tmp_path / "sources.toml"), "--format", "json")
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    expected = compute("satisfaction.nps", {"responses": tables["responses"]})
+    got = pl.DataFrame(json.loads(result.stdout)).with_columns(pl.col("period").str.to_date())
+    assert got.select("period", "n", "value").rows() == expected.select("period", "n", "value").rows()

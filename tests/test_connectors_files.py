@@ -9,16 +9,22 @@ import polars as pl
 import pytest
 import xlsxwriter
 
+from connectors.dataset import Dataset
 from connectors.loader import LoadContext, load_dataset
 from connectors.sources import parse_sources
 
 NO_SECRETS = LoadContext({}, lambda: None)
 
 
-def load(tmp_path: Path, toml: str):
+def load(tmp_path: Path, toml: str, *, lazy: bool = False) -> Dataset:
+    """The Dataset; files stay lazy scans in it, collected here (unless `lazy`) so tests read rows."""
     path = tmp_path / "sources.toml"
     path.write_text(toml, encoding="utf-8")
-    return load_dataset(path, context=NO_SECRETS)
+    ds = load_dataset(path, context=NO_SECRETS)
+    if lazy:
+        return ds
+    tables = {name: f.collect() if isinstance(f, pl.LazyFrame) else f for name, f in ds.tables.items()}
+    return Dataset(tables, ds.quarantine, ds.status)
 
 
 def test_csv_with_semicolons_and_decimal_commas(tmp_path):
@@ -191,3 +197,38 @@ def test_entry_fingerprint_round_trips_through_json():
     entry = parse_sources('[tables.notes]\nkind = "csv"\npath = "n.csv"\nttl = "1h"\ncolumns = { text = "Body" }')[0]
     assert type(entry).from_json(entry.to_json()) == entry
     assert entry.ttl == 3600
+
+
+def test_only_the_tables_asked_for_are_opened(tmp_path):
+    (tmp_path / "n.csv").write_text("note_id,written_at,text\nn1,2024-01-01,x\n")
+    path = tmp_path / "sources.toml"
+    path.write_text('[tables.notes]\nkind = "csv"\npath = "n.csv"\n[tables.orders]\nkind = "csv"\npath = "gone.csv"\n')
+    ds = load_dataset(path, context=NO_SECRETS, tables={"notes"})
+    assert [s.table for s in ds.status] == ["notes"] and ds.errors == []
+
+
+def test_files_stay_lazy_scans_validated_in_place(tmp_path):
+    """A Parquet table is a lazy filter over the scan: no row is copied at load; the counts are exact."""
+    n = 5000
+    pl.DataFrame(
+        {
+            "response_id": [f"r{i}" for i in range(n - 1)] + ["r0"],  # the last row repeats the first id
+            "responded_at": [date(2024, 1, 1)] * n,
+            "survey": ["nps"] * n,
+            "score": [i % 12 for i in range(n)],  # 11 is out of range for nps: every 12th row from 11
+        }
+    ).write_parquet(tmp_path / "r.parquet")
+    ds = load(tmp_path, '[tables.responses]\nkind = "parquet"\npath = "r.parquet"\n', lazy=True)
+    frame = ds.tables["responses"]
+    assert isinstance(frame, pl.LazyFrame)
+    out_of_range = len(range(11, n, 12))  # 416 rows by hand
+    assert ds.counts.rows() == [
+        ("responses", "score", "score out of range for nps (0-10)", out_of_range),
+        ("responses", "response_id", "duplicate response_id", 1),  # row 5000 (score 4999 % 12 = 7) is valid
+    ]
+    status = ds.status[0]
+    assert status.in_place and status.quarantined == out_of_range + 1 and status.rows == n - out_of_range - 1
+    assert frame.select(pl.len()).collect().item() == status.rows
+    assert ds.quarantine.filter(pl.col("column") == "response_id").select("row", "reason").rows() == [
+        (5000, "duplicate response_id (first seen at row 1)")
+    ]

@@ -60,8 +60,9 @@ def test_whole_file_errors():
 
 def test_example_file_covers_every_kind_and_parses_cleanly():
     entries = read_sources(ROOT / "sources.example.toml")
-    assert {e.kind for e in entries} == set(KINDS) - {"sample"}  # one entry per table: sample is shown commented
-    assert '# kind = "sample"' in (ROOT / "sources.example.toml").read_text()
+    commented = {"sample", "spark"}  # one entry per table: these two are shown commented
+    assert {e.kind for e in entries} == set(KINDS) - commented
+    assert all(f'# kind = "{kind}"' in (ROOT / "sources.example.toml").read_text() for kind in commented)
     assert [e.problem for e in entries if e.problem] == []
 
 
@@ -88,8 +89,11 @@ def test_sources_page_lists_tables_errors_and_quarantine(tmp_path, monkeypatch):
     where = rf"sqlite:///{shop} › SELECT \* FROM my\_reviews"
     assert at.error[1].value == rf"**reviews** ({where}): no such table: my\_reviews"
     assert at.selectbox(key="quarantine-table").value == "notes"
-    rows = at.dataframe[1].value
+    assert at.dataframe[1].value.values.tolist() == [["written_at", "cannot read as date", 1]]  # every row counted
+    rows = at.dataframe[2].value
     assert rows[["row", "column", "value"]].values.tolist() == [[3, "written_at", "someday"]]
+    assert status["held"].tolist() == ["queried in place", "", ""]  # the CSV is scanned, never copied
+    assert status["age"].str.endswith(" s").tolist() == [True, True, True]
 
     # Fix the file, then "Refresh data" reloads it even though the ttl has not passed.
     (tmp_path / "n.csv").write_text("note_id,written_at,text\nn1,2024-01-01,x\nn2,2024-01-02,y\n")
@@ -118,4 +122,34 @@ def test_problem_lines_say_when_older_data_is_still_shown():
             " Showing data loaded 2026-11-02 09:05.",
             True,
         )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("toml", "problem"),
+    [
+        ('kind = "spark"\nremote = "sc://h:15002"', "kind 'spark' needs exactly one of 'table' or 'query'"),
+        ('kind = "spark"\nremote = "http://h"\ntable = "t"', "remote must be a Spark Connect address"),
+        ('kind = "spark"\nremote = "sc://h:15002/;token=abc"\ntable = "t"', "token in secrets"),
+    ],
+)
+def test_spark_entry_mistakes_are_named(toml, problem):
+    assert problem in parse_sources(f"[tables.orders]\n{toml}")[0].problem
+
+
+def test_status_table_says_how_old_each_table_is_and_when_it_is_read_again():
+    from datetime import datetime
+
+    from connectors.dataset import Dataset, TableStatus
+    from ui.data import status_table
+
+    loaded = datetime(2026, 11, 29, 9, 0, 0)
+    status = (
+        TableStatus("orders", "parquet", "o.parquet", rows=10, loaded_at=loaded, ttl=600, in_place=True),
+        TableStatus("notes", "gsheets", "sheet", rows=2, loaded_at=loaded, ttl=3600),
+    )
+    table = status_table(Dataset({}, status=status), now=datetime(2026, 11, 29, 10, 5, 30))
+    assert table.select("age", "next refresh", "held").rows() == [
+        ("1 h 5 min", datetime(2026, 11, 29, 9, 10), "queried in place"),
+        ("1 h 5 min", datetime(2026, 11, 29, 10, 0), "in memory"),
     ]

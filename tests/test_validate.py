@@ -462,3 +462,70 @@ def test_property_survey_scores(rows):
         scores = result.frame.filter(pl.col("survey") == survey).get_column("score")
         assert scores.is_empty() or (low <= scores.min() and scores.max() <= high)
     assert set(result.frame.get_column("survey").to_list()) <= set(SURVEY_RANGES)
+
+
+# ---------------------------------------------------------------- in place: counts, samples, engines
+
+
+def test_check_counts_every_row_and_keeps_a_capped_sample():
+    from connectors.validate import check
+
+    raw = pl.LazyFrame({"customer_id": ["c"] * 50, "month": [date(2024, 1, 2)] * 50, "revenue": [1.0] * 50})
+    result = check("revenue", raw, "r.parquet", first_row=1, sample=10)
+    assert result.counts.rows() == [("month", "month is not the first day of a month", 50)]
+    assert result.quarantined_rows == 50 and result.rows == 0
+    assert result.quarantine.get_column("row").to_list() == list(range(1, 11))  # the first 10, by source row
+    assert isinstance(result.frame, pl.LazyFrame) and result.frame.collect().height == 0
+
+
+def test_typed_engine_gives_the_polars_answer():
+    """The same rules on a DuckDB relation (a typed engine, like Spark or a database) as on Polars."""
+    import duckdb
+
+    from connectors.validate import check
+
+    typed = pl.DataFrame(
+        {
+            "order_id": ["o1", "o2", " o1", "o4", "o5"],
+            "customer_id": ["c1", None, "c3", "c4", "c5"],
+            "order_date": [date(2024, 1, d) for d in (5, 6, 7, 8, 9)],
+            "shipped_date": [date(2024, 1, 6), None, None, date(2024, 1, 1), None],
+            "amount": [1.0, 2.0, None, 4.0, 5.0],
+        }
+    )
+    con = duckdb.connect()
+    relation = con.sql("select * from typed")
+    polars, duck = check("orders", typed.lazy(), "t"), check("orders", relation, "t")
+    assert (
+        duck.counts.sort("reason").rows()
+        == polars.counts.sort("reason").rows()
+        == [
+            ("order_id", "duplicate order_id", 1),
+            ("customer_id", "missing required value", 1),
+            ("shipped_date", "shipped_date before order_date", 1),
+        ]
+    )
+    # DuckDB has no row order: rows are numbered in order_id order there, in file order in Polars.
+    assert polars.quarantine.select("row", "reason").rows() == [
+        (2, "missing required value"),
+        (3, "duplicate order_id (first seen at row 1)"),
+        (4, "shipped_date before order_date"),
+    ]
+    assert sorted(duck.frame.pl().get_column("order_id").to_list()) == ["o1", "o5"]
+    assert sorted(polars.frame.collect().get_column("order_id").to_list()) == ["o1", "o5"]
+    assert duck.rows == polars.rows == 2
+
+
+def test_many_duplicates_are_left_out_by_a_window(monkeypatch):
+    from connectors import validate as v
+
+    monkeypatch.setattr(v, "DROP_LIST_MAX", 2)
+    raw = pl.LazyFrame({"customer_id": ["a", "b", "a", "a", "b", "c"]})
+    result = v.check("customers", raw, first_row=1)
+    assert result.quarantined_rows == 3 and result.rows == 3
+    assert result.frame.collect().get_column("customer_id").to_list() == ["a", "b", "c"]
+    assert result.quarantine.select("row", "reason").rows() == [
+        (3, "duplicate customer_id (first seen at row 1)"),
+        (4, "duplicate customer_id (first seen at row 1)"),
+        (5, "duplicate customer_id (first seen at row 2)"),
+    ]

@@ -35,8 +35,7 @@ def _cells(version: str, start: date, end: date, where: tuple[tuple[str, tuple[s
 
 def map_cells(filters: Filters) -> tuple[pl.DataFrame | None, str | None]:
     """On time as received per destination cell (lat/lon snapped to a grid), with colour and radius."""
-    orders = data.dataset().tables.get("orders")
-    if orders is None or not {"lat", "lon"} <= set(orders.columns):
+    if not {"lat", "lon"} <= set(data.dataset().columns("orders")):
         return None, "The map needs destination coordinates: orders.lat and orders.lon are not in the data."
     try:
         cells = _cells(data.version(), filters.start, filters.end, filters.where_key())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import timedelta
 
 UNIT_AXIS_FORMAT = {
     "share": ".0%",
@@ -59,3 +60,16 @@ def md_escape(text: str) -> str:
     """Escape Markdown so data values (region names, theme labels) inside a sentence show as written."""
     # Characters that start emphasis, links, code, HTML, headings, tables, strikethrough or LaTeX.
     return re.sub(r"([\\`*_\[\]<>#|~$])", r"\\\1", text)
+
+
+def age(elapsed: timedelta) -> str:
+    """How old something is, to the unit that matters: '42 s', '7 min', '3 h 5 min', '2 d 4 h'."""
+    seconds = max(int(elapsed.total_seconds()), 0)
+    minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
+    if seconds < 60:
+        return f"{seconds} s"
+    if minutes < 60:
+        return f"{minutes} min"
+    if hours < 24:
+        return f"{hours} h {minutes % 60} min"
+    return f"{days} d {hours % 24} h"

@@ -100,7 +100,7 @@ def footer() -> None:
     loaded = [s.loaded_at for s in ds.status if s.loaded_at]
     fresh = f"data loaded {max(loaded):%Y-%m-%d %H:%M}" if loaded else "data load time unknown"
     kinds = sorted({s.kind for s in ds.status})
-    rows = sum(f.height for f in ds.tables.values())
+    rows = ds.rows  # counted when loaded: the footer never reads the tables
     parts = [f"{rows:,} rows from {', '.join(kinds) or 'no sources'}", fresh]
     quarantined = ds.quarantined_rows
     parts.append(f"{quarantined:,} rows quarantined" + (" (see Sources)" if quarantined else ""))

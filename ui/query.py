@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import narwhals as nw
 import polars as pl
 import streamlit as st
 
@@ -74,19 +75,25 @@ def metric_or_error(name: str, filters: Filters, **kwargs) -> tuple[pl.DataFrame
 @st.cache_data(show_spinner=False, max_entries=8)
 def _choices(version: str) -> Choices:
     del version
-    tables = data.dataset().tables
-    dated = [(t, c) for t, c in TIME_COLUMNS.items() if t in tables and tables[t].height]
-    bounds = [tables[t].select(pl.col(c).min().alias("first"), pl.col(c).max().alias("last")) for t, c in dated]
-    days = pl.concat(bounds) if bounds else pl.DataFrame(schema={"first": pl.Date, "last": pl.Date})
-    first, last = days.get_column("first").min(), days.get_column("last").max()
+    ds = data.dataset()
+    # One small query per table, wherever it lives (a lazy scan reads only these columns).
+    bounds = [
+        nw.from_native(ds.tables[t]).lazy().select(nw.col(c).min().alias("first"), nw.col(c).max().alias("last"))
+        for t, c in TIME_COLUMNS.items()
+        if t in ds.tables
+    ]
+    first = last = None
+    if bounds:
+        days = pl.concat([b.collect("polars").to_native().cast(pl.Date) for b in bounds], how="vertical_relaxed")
+        first, last = days.get_column("first").min(), days.get_column("last").max()
     if first is None:  # nothing dated loaded (e.g. every source failed): pages say what is missing
         first = last = date.today()
 
     def options(column: str) -> tuple[str, ...]:
         values = [
-            tables[t].get_column(column)
+            nw.from_native(ds.tables[t]).lazy().select(column).unique().collect("polars").to_native().to_series()
             for t in ("orders", "customers", "responses")
-            if t in tables and column in tables[t].columns
+            if column in ds.columns(t)
         ]
         return tuple(sorted(pl.concat(values).drop_nulls().unique().to_list())) if values else ()
 

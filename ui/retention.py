@@ -224,12 +224,11 @@ def mode_in_url() -> str:
 def revenue_filter_note(filters: Filters) -> str | None:
     """GRR and NRR read the revenue table; a filter that reaches it neither through its own column nor
     through the customers table cannot apply there."""
-    tables = data.dataset().tables
-    revenue = tables.get("revenue")
-    if revenue is None:
+    ds = data.dataset()
+    if not ds.has("revenue"):
         return None
-    customers = tables[CUSTOMER_TABLE].columns if CUSTOMER_TABLE in tables else []
-    ignored = [c for c, v in filters.where().items() if v and not filter_applies(revenue.columns, customers, c)]
+    revenue, customers = ds.columns("revenue"), ds.columns(CUSTOMER_TABLE)
+    ignored = [c for c, v in filters.where().items() if v and not filter_applies(revenue, customers, c)]
     if not ignored:
         return None
     return (

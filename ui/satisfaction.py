@@ -44,17 +44,16 @@ def _distribution(
 ) -> pl.DataFrame:
     del version  # part of the cache key only
     tables = data.dataset().tables
-    if "responses" not in tables or "score" not in tables["responses"].columns:
+    if "responses" not in tables or "score" not in data.dataset().columns("responses"):
         return pl.DataFrame()
     return score_counts(tables, start, end, dict(where), by)
 
 
 def score_distribution(filters: Filters, by: tuple[str, ...] = ()) -> tuple[pl.DataFrame | None, str | None]:
     """The 0-10 distribution under the shared filters (cached by data version and filters), or why not."""
-    responses = data.dataset().tables.get("responses")
-    if responses is None:
+    if not data.dataset().has("responses"):
         return None, "No survey responses are loaded, so there is no score distribution."
-    missing = [c for c in by if c not in responses.columns]
+    missing = [c for c in by if c not in data.dataset().columns("responses")]
     if missing:
         return None, f"The responses table has no {missing[0]} column, so scores cannot be split by it."
     return _distribution(data.version(), filters.start, filters.end, filters.where_key(), by), None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import Any
 
 import narwhals as nw
 import polars as pl
@@ -29,9 +30,9 @@ CATEGORY_OF_SCORE = (
 
 
 def nps_answers(
-    tables: Mapping[str, pl.DataFrame], start: date | None, end: date | None, where: Mapping[str, Sequence[str]]
-) -> pl.DataFrame:
-    """The NPS answers the metric counts under this window and these filters."""
+    tables: Mapping[str, Any], start: date | None, end: date | None, where: Mapping[str, Sequence[str]]
+) -> nw.LazyFrame:
+    """The NPS answers the metric counts under this window and these filters, as a query in the tables' engine."""
     low, high = SURVEY_RANGES["nps"]
     preds = [nw.col("survey") == "nps", nw.col("score").is_between(low, high)]
     if start is not None:
@@ -40,11 +41,11 @@ def nps_answers(
         preds.append(nw.col("responded_at") <= nw.lit(end))
     responses = nw.from_native(tables["responses"]).lazy().filter(*preds)
     customers = nw.from_native(tables[CUSTOMER_TABLE]).lazy() if CUSTOMER_TABLE in tables else None
-    return filter_rows(responses, customers, where).collect().to_polars()
+    return filter_rows(responses, customers, where)
 
 
 def score_counts(
-    tables: Mapping[str, pl.DataFrame],
+    tables: Mapping[str, Any],
     start: date | None,
     end: date | None,
     where: Mapping[str, Sequence[str]],
@@ -56,14 +57,20 @@ def score_counts(
     n = the group's answers (the NPS metric's n over the same window); share = count / n.
     """
     low, high = SURVEY_RANGES["nps"]
+    # Counted where the data lives (a database, Spark): only the counts come back.
     answers = nps_answers(tables, start, end, where)
-    counts = answers.group_by(*by, "score").agg(count=pl.len())
+    counts = answers.group_by(*by, "score").agg(nw.len().alias("count")).collect("polars").to_native()
     scores = pl.DataFrame({"score": list(range(low, high + 1))}, schema={"score": pl.Int64})
-    groups = answers.select(*by).unique() if by else pl.DataFrame({"_": [0]})
+    groups = counts.select(*by).unique() if by else pl.DataFrame({"_": [0]})
     grid = groups.join(scores, how="cross").drop("_", strict=False)
     keys = [*by, "score"]
     return (
-        grid.join(counts.with_columns(pl.col("score").cast(pl.Int64)), on=keys, how="left", nulls_equal=True)
+        grid.join(
+            counts.with_columns(pl.col("score").cast(pl.Int64), pl.col("count").cast(pl.Int64)),
+            on=keys,
+            how="left",
+            nulls_equal=True,
+        )
         .with_columns(pl.col("count").fill_null(0).cast(pl.Int64), category=CATEGORY_OF_SCORE)
         .with_columns(n=pl.col("count").sum().over(by) if by else pl.col("count").sum())
         .with_columns(share=pl.when(pl.col("n") > 0).then(pl.col("count") / pl.col("n")))

@@ -1,0 +1,316 @@
+"""The data path at scale: the app, the CLI and Spark Connect on the sample generator's tables in Parquet.
+
+    .venv/bin/python -m bench.data_bench                       # 10M and 20M orders (about 15 minutes)
+    .venv/bin/python -m bench.data_bench --orders 2000000      # a quick run
+    .venv/bin/python -m bench.data_bench --orders 1000000 --only spark
+
+For each size the generator (connectors.sample.generate) runs in a child process and writes the six
+tables as Parquet into a temporary folder, deleted at the end. Then, in one run:
+
+- app: `streamlit run asgi.py` on those files (`kind = "parquet"`, ttl 60 s). Headless Chromium
+  times the first draw of `/` right after the server answers its health check (the warm-up may still
+  be loading), a draw of `/` after the warm-up, the warm draw of `/catalog` (median of 3; the reference:
+  ratios travel across noisy machines), a filter change on `/` (grain to quarter), and after the ttl
+  the draws while a background reload runs. Memory: the server's resident set, sampled every 50 ms
+  (/proc/<pid>/statm): peak during the first load and peak during the reload.
+- cli: `python -m metrics compute satisfaction.nps --sources ...` as a whole command (median of 3),
+  and inside a warm interpreter (metrics.cli.main only), vs DuckDB answering the same numbers (n and
+  NPS per month) from the same file, in process and as a whole `python -c` command.
+- spark: the files registered as global temp views on a local Spark Connect server (loopback, port
+  15002); every metric the Overview shows computed from a `kind = "spark"` source and from the Parquet
+  source, compared (equal within 1e-9), with this process's resident set before and after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.page_timing import load
+from tests.browser_harness import ROOT, _healthy, chromium, free_port, wait_until_drawn
+
+TABLES = ("orders", "responses", "reviews", "notes", "revenue", "customers")
+TTL_SECONDS = 60
+# The Overview's numbers: each inside-out KPI and its customer twin, and the customer KPIs.
+OVERVIEW = (
+    "delivery.on_time_shipped",
+    "delivery.on_time_received",
+    "delivery.lead_time_internal",
+    "delivery.lead_time_customer",
+    "satisfaction.nps",
+    "satisfaction.csat",
+    "satisfaction.ces",
+    "retention.repeat_purchase_rate",
+    "retention.churn",
+    "voice.themes",
+)
+NPS_SQL = """
+SELECT date_trunc('month', responded_at)::DATE AS period, count(*) AS n,
+       100.0 * (count(*) FILTER (WHERE score >= 9) - count(*) FILTER (WHERE score <= 6)) / count(*) AS value
+FROM read_parquet('{path}') WHERE survey = 'nps' AND score BETWEEN 0 AND 10 GROUP BY 1 ORDER BY 1
+"""
+
+
+# ---------------------------------------------------------------- data
+
+
+def _generate(n_orders: int, folder: str, out: multiprocessing.Queue) -> None:
+    import resource
+
+    from connectors.sample import generate
+
+    started = time.perf_counter()
+    for name, frame in generate(n_orders=n_orders).items():
+        frame.write_parquet(Path(folder) / f"{name}.parquet")
+    out.put((time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20))
+
+
+def generate_parquet(n_orders: int, folder: Path) -> tuple[float, float]:
+    """(seconds, peak GB) of generating and writing the tables, in a child process."""
+    ctx = multiprocessing.get_context("spawn")
+    queue: multiprocessing.Queue = ctx.Queue()
+    child = ctx.Process(target=_generate, args=(n_orders, str(folder), queue))
+    child.start()
+    seconds, peak_gb = queue.get()
+    child.join()
+    return seconds, peak_gb
+
+
+def write_sources(folder: Path, kind: str = "parquet") -> Path:
+    lines = []
+    for name in TABLES:
+        if kind == "parquet":
+            lines.append(f'[tables.{name}]\nkind = "parquet"\npath = "{name}.parquet"\nttl = "{TTL_SECONDS}s"\n')
+        else:
+            remote = "sc://localhost:15002"
+            lines.append(f'[tables.{name}]\nkind = "spark"\nremote = "{remote}"\ntable = "global_temp.{name}"\n')
+    path = folder / f"{kind}.toml"
+    path.write_text("\n".join(lines))
+    return path
+
+
+# ---------------------------------------------------------------- memory
+
+
+class Sampler:
+    """Resident set of one process, sampled every 50 ms; peak(since) over a window."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.samples, self._stop = pid, [], threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        page = os.sysconf("SC_PAGE_SIZE")
+        while not self._stop.is_set():
+            try:
+                with open(f"/proc/{self.pid}/statm") as f:
+                    self.samples.append((time.perf_counter(), int(f.read().split()[1]) * page))
+            except OSError:
+                return
+            time.sleep(0.05)
+
+    def peak_gb(self, since: float = 0.0, until: float = float("inf")) -> float:
+        return max((rss for t, rss in self.samples if since <= t <= until), default=0) / 2**30
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+@contextmanager
+def app_server(sources: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = (Path(tempfile.gettempdir()) / f"data-bench-{port}.log").open("w")
+    cmd = [sys.executable, "-m", "streamlit", "run", "asgi.py", "--server.port", str(port)]
+    cmd += ["--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    env = {**os.environ, "OUTSIDEIN_SOURCES": str(sources)}
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        yield url, proc
+    finally:
+        proc.terminate()
+        proc.wait(20)
+        log.close()
+
+
+def draw(browser, url: str) -> tuple[float, object, object]:
+    return load(browser, url, timeout_ms=1_200_000)  # a shared machine can be very slow
+
+
+def timed_draw(browser, url: str) -> float:
+    seconds, context, _ = draw(browser, url)
+    context.close()
+    return seconds
+
+
+def filter_change(tab) -> float:
+    started = time.perf_counter()
+    tab.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").filter(has_text="Period").click()
+    tab.get_by_role("option", name="quarter").click()
+    tab.wait_for_function("() => location.search.includes('grain=quarter')")
+    wait_until_drawn(tab, timeout_ms=600_000)
+    return time.perf_counter() - started
+
+
+def bench_app(folder: Path) -> dict[str, float]:
+    sources = write_sources(folder)
+    with app_server(sources) as (url, proc), chromium() as browser:
+        sampler = Sampler(proc.pid)
+        started = time.perf_counter()
+        while not _healthy(url):
+            time.sleep(0.1)
+        out = {"server healthy s": time.perf_counter() - started}
+        out["first draw / s"], context, tab = draw(browser, url + "/")
+        out["filter change s"] = filter_change(tab)
+        context.close()
+        loaded = time.perf_counter()
+        out["load peak GB"] = sampler.peak_gb(until=loaded)
+        out["draw / after warm-up s"] = timed_draw(browser, url + "/")
+        out["warm /catalog s"] = statistics.median(timed_draw(browser, url + "/catalog") for _ in range(3))
+        time.sleep(max(0.0, TTL_SECONDS + 2 - (time.perf_counter() - loaded)))
+        reload_started = time.perf_counter()
+        out["draw / during reload s"] = timed_draw(browser, url + "/")  # the stale data, served at once
+        time.sleep(20)  # the background reload (a re-plan and the validation queries) runs meanwhile
+        out["draw / after reload s"] = timed_draw(browser, url + "/")
+        out["reload peak GB"] = sampler.peak_gb(since=reload_started)
+        sampler.stop()
+        out["process peak GB"] = sampler.peak_gb()
+    out["first draw / vs warm /catalog"] = out["first draw / s"] / out["warm /catalog s"]
+    out["draw after warm-up vs warm /catalog"] = out["draw / after warm-up s"] / out["warm /catalog s"]
+    return out
+
+
+# ---------------------------------------------------------------- CLI vs DuckDB
+
+
+def _median_seconds(run: Callable[[], object], repeat: int = 3) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def bench_cli(folder: Path) -> dict[str, float]:
+    import duckdb
+    import polars as pl
+
+    from metrics import compute
+    from metrics.cli import main
+
+    sources = write_sources(folder)
+    out_file = folder / "nps.csv"
+    args = ["compute", "satisfaction.nps", "--sources", str(sources), "--output", str(out_file)]
+    command = [sys.executable, "-m", "metrics", *args]
+    whole = _median_seconds(lambda: subprocess.run(command, cwd=ROOT, check=True, capture_output=True))
+    in_process = _median_seconds(lambda: main(args))
+    sql = NPS_SQL.format(path=folder / "responses.parquet")
+    duck = _median_seconds(lambda: duckdb.connect().sql(sql).pl())
+    duck_command = [sys.executable, "-c", f"import duckdb; duckdb.connect().sql({sql!r}).pl()"]
+    duck_whole = _median_seconds(lambda: subprocess.run(duck_command, check=True, capture_output=True))
+    # The same numbers: n per month equal, NPS equal to 1e-9.
+    ours = compute("satisfaction.nps", {"responses": pl.scan_parquet(folder / "responses.parquet")})
+    theirs = duckdb.connect().sql(sql).pl()
+    same = ours.get_column("n").to_list() == theirs.get_column("n").to_list() and all(
+        abs(a - b) < 1e-9 for a, b in zip(ours.get_column("value"), theirs.get_column("value"), strict=True)
+    )
+    return {
+        "cli nps (command) s": whole,
+        "duckdb (command) s": duck_whole,
+        "command ratio": whole / duck_whole,
+        "cli nps (in process) s": in_process,
+        "duckdb (in process) s": duck,
+        "in-process ratio": in_process / duck,
+        "same numbers": float(same),
+    }
+
+
+# ---------------------------------------------------------------- Spark Connect
+
+
+def bench_spark(folder: Path) -> dict[str, float]:
+    from polars.testing import assert_frame_equal
+    from pyspark.sql import SparkSession
+
+    from connectors.kinds import LoadContext
+    from connectors.loader import load_dataset
+    from metrics import compute
+
+    os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
+    spark = SparkSession.builder.remote("local[2]").config("spark.sql.shuffle.partitions", "4").getOrCreate()
+    spark.conf.set("spark.sql.session.timeZone", "UTC")
+    try:
+        for name in TABLES:
+            spark.read.parquet(str(folder / f"{name}.parquet")).createOrReplaceGlobalTempView(name)
+        context = LoadContext({}, lambda: None)
+        rss_before = _own_rss_gb()
+        started = time.perf_counter()
+        on_spark = load_dataset(write_sources(folder, "spark"), context=context)
+        results = {name: compute(name, on_spark.tables) for name in OVERVIEW}
+        spark_seconds = time.perf_counter() - started
+        rss_after = _own_rss_gb()
+        on_files = load_dataset(write_sources(folder), context=context)
+        for name, got in results.items():
+            assert_frame_equal(got, compute(name, on_files.tables), check_exact=False, abs_tol=1e-9, rel_tol=1e-9)
+        result_kb = sum(frame.estimated_size() for frame in results.values()) / 1024
+    finally:
+        spark.stop()
+    return {
+        "overview metrics on spark s": spark_seconds,
+        "app-side RSS growth GB": rss_after - rss_before,
+        "results held KB": result_kb,
+        "equal to parquet": 1.0,
+    }
+
+
+def _own_rss_gb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**30
+
+
+# ---------------------------------------------------------------- main
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, nargs="+", default=[10_000_000, 20_000_000])
+    parser.add_argument("--only", nargs="+", choices=("app", "cli", "spark"), default=["app", "cli", "spark"])
+    parser.add_argument("--keep", type=Path, help="generate into (or reuse) this folder and keep it (one size)")
+    args = parser.parse_args()
+    for n_orders in args.orders:
+        folder = args.keep or Path(tempfile.mkdtemp(prefix="outside-in-bench-"))
+        try:
+            if args.keep and (folder / "orders.parquet").exists():
+                print(f"\n== reusing the tables in {folder}", flush=True)
+            else:
+                folder.mkdir(parents=True, exist_ok=True)
+                seconds, peak_gb = generate_parquet(n_orders, folder)
+                print(f"\n== {n_orders:,} orders: generated in {seconds:.1f} s, peak {peak_gb:.2f} GB", flush=True)
+            for part, run in (("app", bench_app), ("cli", bench_cli), ("spark", bench_spark)):
+                if part in args.only:
+                    for key, value in run(folder).items():
+                        print(f"{part:<6}{key:<40}{value:>10.3f}", flush=True)
+        finally:
+            if not args.keep:
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
