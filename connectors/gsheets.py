@@ -65,10 +65,18 @@ class RewriteAdapter(HTTPAdapter):
         super().__init__()
         self.base_url = base_url.rstrip("/")
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: float | tuple[float | None, float | None] | None = None,
+        verify: bool | str = True,
+        cert: str | tuple[str, str] | None = None,
+        proxies: dict[str, str] | None = None,
+    ) -> requests.Response:
         parts = urlsplit(request.url or "")
         request.url = f"{self.base_url}{parts.path}" + (f"?{parts.query}" if parts.query else "")
-        return super().send(request, **kwargs)
+        return super().send(request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies)
 
 
 def mount_endpoint(session: requests.Session, base_url: str | None = None) -> None:
@@ -148,7 +156,7 @@ def client_from_info(
         raise SheetsError(f"service-account credentials are malformed: {_first_line(exc)}") from None
     client = gspread.Client(auth=creds, http_client=CappedRetryClient)
     client.set_timeout(TIMEOUT)
-    if retry_delays is not None:
+    if retry_delays is not None and isinstance(client.http_client, CappedRetryClient):
         client.http_client.retry_delays = tuple(retry_delays)
     session = client.http_client.session
     mount_endpoint(session, endpoint)
@@ -199,7 +207,7 @@ def read_tabs(client: gspread.Client, spreadsheet: str, worksheets: Iterable[str
 
 
 def _batch_get(client: gspread.Client, key: str, tabs: list[str]) -> dict[str, Any]:
-    params = {
+    params: dict[str, str | int | bool | float | list[str] | None] = {
         "valueRenderOption": "UNFORMATTED_VALUE",
         "dateTimeRenderOption": "SERIAL_NUMBER",
         "majorDimension": "ROWS",

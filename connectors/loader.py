@@ -189,8 +189,11 @@ def _per_file_rows(quarantine: pl.DataFrame, pieces: list[Piece], heights: list[
     source, row = locate(quarantine.get_column("row"))
     seen = quarantine.get_column("reason").str.extract(r"first seen at row (\d+)", 1).cast(pl.Int64)
     seen_source, seen_row = locate(seen.fill_null(0))
-    where = pl.when(seen_source == source).then(seen_row.cast(pl.String))
-    where = where.otherwise(pl.format("{} of {}", seen_row, seen_source))
+    where = (
+        pl.when(seen_source == source)
+        .then(seen_row.cast(pl.String))
+        .otherwise(pl.format("{} of {}", seen_row, seen_source))
+    )
     reason = pl.when(seen.is_not_null()).then(
         pl.col("reason").str.replace(r"first seen at row \d+", pl.format("first seen at row {}", where))
     )

@@ -205,7 +205,7 @@ def _narwhals_cast(
         col = nw.col(name)
         if src == nw.String and dst == nw.String:
             stripped = col.str.strip_chars()
-            cast = nw.when(stripped != "").then(stripped)
+            cast: nw.Expr = nw.when(stripped != "").then(stripped)
             kept.append(name)
             exprs.append(col.alias(f"__raw_{name}"))
         elif src == dst or (dst == nw.Date and src == nw.Datetime) or (dst == nw.Float64 and src.is_numeric()):
@@ -281,8 +281,8 @@ def check(
         cast, fallible, kept = _narwhals_cast(frame, table, present)
         # No row order outside files: rows are numbered in the order of the table's key (or all its columns).
         order = [table.key] if table.key in present else present
-        numbered = frame.with_row_index(ROW, order_by=order).with_columns(nw.col(ROW).cast(nw.Int64) + first_row)
-        with_row = _narwhals_cast(numbered, table, present, passthrough=ROW)[0]
+        ordered = frame.with_row_index(ROW, order_by=order).with_columns(nw.col(ROW).cast(nw.Int64) + first_row)
+        with_row = _narwhals_cast(ordered, table, present, passthrough=ROW)[0]
     reading, rules = _checks(table, present, fallible, kept)
     checks = reading + rules
     bad = _any([c.mask for c in checks])
@@ -326,8 +326,9 @@ def check(
     quarantine = pl.concat([empty_quarantine(), *samples], how="vertical_relaxed").sort("row", "column")
     n_dups = dups.height if dups is not None else 0
     if n_dups > DROP_LIST_MAX:  # too many to name: keep each id's first row by a window instead
-        valid = valid_rows.filter(nw.col(ROW) == nw.col(ROW).min().over(table.key)).select(present)
-    elif n_dups:
+        key = table.key or ""  # duplicates are only looked for in a table with a key
+        valid = valid_rows.filter(nw.col(ROW) == nw.col(ROW).min().over(key)).select(present)
+    elif dups is not None and n_dups:
         valid = valid_rows.filter(~nw.col(ROW).is_in(dups.get_column(ROW).to_list())).select(present)
     else:
         valid = (cast.filter(~bad) if bad_rows else cast).select(present)
