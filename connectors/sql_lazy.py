@@ -118,8 +118,10 @@ def _postgres_frame(entry: SourceEntry, url: URL) -> Any:
     session = _session(url)
     if "query" in entry.options:
         # The query runs as the server reads it (no SQL dialect translation on the way): a temporary view.
-        session._cur.execute(f"CREATE TEMPORARY VIEW {_SOURCE_VIEW} AS {entry.options['query']}")
-        return session.read.table(_SOURCE_VIEW)
+        cur = session._cur
+        cur.execute(f"CREATE TEMPORARY VIEW {_SOURCE_VIEW} AS {entry.options['query']}")
+        cur.execute("SELECT nspname FROM pg_namespace WHERE oid = pg_my_temp_schema()")
+        return session.read.table(f"{cur.fetchone()[0]}.{_SOURCE_VIEW}")  # SQLFrame finds it by its schema
     query_of(entry)  # checks that `table` is a plain (schema.)name
     return session.read.table(str(entry.options["table"]))
 
