@@ -123,7 +123,10 @@ def _postgres_frame(entry: SourceEntry, url: URL) -> Any:
         cur.execute("SELECT nspname FROM pg_namespace WHERE oid = pg_my_temp_schema()")
         return session.read.table(f"{cur.fetchone()[0]}.{_SOURCE_VIEW}")  # SQLFrame finds it by its schema
     query_of(entry)  # checks that `table` is a plain (schema.)name
-    return session.read.table(str(entry.options["table"]))
+    table = session.read.table(str(entry.options["table"]))
+    if not table.columns:  # SQLFrame reads the columns from the catalog: none means no such table (or no access)
+        raise SourceError(f"{describe(entry)}: no table {entry.options['table']} (or no columns this login may read)")
+    return table
 
 
 def _session(url: URL) -> Any:
