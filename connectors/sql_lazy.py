@@ -28,7 +28,6 @@ import polars as pl
 from sqlalchemy.engine import URL
 
 from connectors.contract import TABLES
-from connectors.loader import column_sources
 from connectors.sources import SourceEntry, SourceError
 from connectors.sql import _file_path, _password_hint, _scheme, _url_with_password, describe, query_of
 from connectors.validate import ContractError
@@ -78,6 +77,8 @@ def to_contract(entry: SourceEntry, frame: nw.LazyFrame) -> nw.LazyFrame:
     """Contract names (the entry's `columns`, else matching headers), `constants` as literals, and the contract's
     types where the cast cannot fail (a narrower number, a timestamp to a date, numbers to text). A column that
     needs a cast that can fail (text to a date) keeps its source type, for validation to check row by row."""
+    from connectors.loader import column_sources  # here: the loader itself opens sources through this module
+
     table = TABLES[entry.table]
     schema = frame.collect_schema()
     chosen = column_sources(entry, schema.names())
