@@ -36,11 +36,11 @@ def query_of(entry: SourceEntry) -> str:
     if not _IDENTIFIER.fullmatch(table):
         raise SourceError(f"table {table!r} is not a plain table name; use 'query' for anything else")
     # MySQL reads "x" as a string, not a name (unless in ANSI_QUOTES mode): it quotes names with backticks.
-    quote = "`" if _scheme(str(entry.options["uri"])) == "mysql" else '"'
+    quote = "`" if scheme_of(str(entry.options["uri"])) == "mysql" else '"'
     return "SELECT * FROM " + ".".join(f"{quote}{part}{quote}" for part in table.split("."))
 
 
-def _scheme(uri: str) -> str:
+def scheme_of(uri: str) -> str:
     return uri.split(":", 1)[0].split("+", 1)[0].lower()
 
 
@@ -60,21 +60,21 @@ def describe(entry: SourceEntry) -> str:
 def read_sql(entry: SourceEntry, secrets: Mapping[str, Any]) -> list[Piece]:
     uri = entry.options["uri"]
     query = query_of(entry)
-    scheme = _scheme(uri)
+    scheme = scheme_of(uri)
     try:
         if scheme == "sqlite":
-            frame = _read_sqlite(_file_path(uri, "sqlite"), query)
+            frame = _read_sqlite(file_path(uri, "sqlite"), query)
         elif scheme == "duckdb":
-            frame = _read_duckdb(_file_path(uri, "duckdb"), query)
+            frame = _read_duckdb(file_path(uri, "duckdb"), query)
         else:
-            url = _url_with_password(uri, entry, secrets)
+            url = url_with_password(uri, entry, secrets)
             if scheme in ("postgresql", "postgres"):
                 check_postgres(url)  # fails in a moment where connectorx's pool would retry for 30 s
             elif scheme == "mysql":
                 check_mysql(url)
             frame = pl.read_database_uri(query, _for_connectorx(url), engine="connectorx")
     except LoginFailed as exc:
-        raise SourceError(f"{describe(entry)}: {exc}{_password_hint(entry, url)}") from None
+        raise SourceError(f"{describe(entry)}: {exc}{password_hint(entry, url)}") from None
     except SourceError:
         raise
     except Exception as exc:
@@ -83,7 +83,7 @@ def read_sql(entry: SourceEntry, secrets: Mapping[str, Any]) -> list[Piece]:
     return [Piece(frame.lazy(), describe(entry), first_row=1)]
 
 
-def _file_path(uri: str, scheme: str) -> str:
+def file_path(uri: str, scheme: str) -> str:
     path = re.sub(rf"^{scheme}(\+\w+)?:///", "", uri)
     if not Path(path).is_file():
         raise SourceError(f"{scheme} database file {path} does not exist")
@@ -103,7 +103,7 @@ def _read_duckdb(path: str, query: str) -> pl.DataFrame:
         return con.sql(query).pl()
 
 
-def _url_with_password(uri: str, entry: SourceEntry, secrets: Mapping[str, Any]) -> URL:
+def url_with_password(uri: str, entry: SourceEntry, secrets: Mapping[str, Any]) -> URL:
     connection = str(entry.options.get("connection", "sql"))
     section = secrets.get("connections", {}).get(connection, {}) or {}
     password = os.environ.get(password_env(connection)) or section.get("password")
@@ -113,7 +113,7 @@ def _url_with_password(uri: str, entry: SourceEntry, secrets: Mapping[str, Any])
     return url
 
 
-def _password_hint(entry: SourceEntry, url: URL) -> str:
+def password_hint(entry: SourceEntry, url: URL) -> str:
     """Where the password goes, when none was found (`url` as logged in with) for a login the server refused."""
     if url.password:
         return ""

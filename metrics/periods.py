@@ -38,6 +38,7 @@ def iso_weekday(column: str) -> nw.Expr:
 
 
 _EPOCH = datetime(1970, 1, 1)
+_LEAP_DAYS_BEFORE_1970 = 1969 // 4 - 1969 // 100 + 1969 // 400  # 477
 _MONDAY_BEFORE_EPOCH = 3  # 1970-01-01 was a Thursday: day 3 of its ISO week (Monday = 0)
 _STEP = {"day": "1d", "week": "7d", "month": "1mo", "quarter": "3mo", "year": "1y"}
 
@@ -50,16 +51,17 @@ def _spark_like(backend: Backend) -> bool:
 
 
 def epoch_day(column: str) -> nw.Expr:
-    """Days since 1970-01-01 with integer arithmetic only (days-from-civil): runs on Spark, which has
-    no duration total_seconds in narwhals; about 50x slower than a duration on Polars, so only used there."""
+    """Days since 1970-01-01 with integer arithmetic only: runs on Spark and SQLFrame, which have no duration
+    total_seconds in narwhals; about 50x slower than a duration on Polars, so only used there.
+
+    Whole years since 1970 plus the leap days before this year (Gregorian: every 4th, not every 100th, every
+    400th) plus the day of the year. Each year() is repeated in the SQL, so the formula is kept short: SQLFrame
+    builds its SQL in Python, and the longer days-from-civil form made a metric take ~6x longer there.
+    """
     c = nw.col(column)
-    month = c.dt.month().cast(nw.Int64())
-    year = c.dt.year().cast(nw.Int64()) - (month <= 2).cast(nw.Int64())
-    era = year // 400
-    year_of_era = year - era * 400
-    day_of_year = (153 * ((month + 9) % 12) + 2) // 5 + c.dt.day().cast(nw.Int64()) - 1
-    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
-    return era * 146097 + day_of_era - 719468
+    before = c.dt.year().cast(nw.Int64()) - 1  # leap days are counted over the years before this one
+    leap_days = before // 4 - before // 100 + before // 400 - _LEAP_DAYS_BEFORE_1970
+    return 365 * (before - 1969) + leap_days + c.dt.ordinal_day().cast(nw.Int64()) - 1
 
 
 def days_since_epoch(column: str, backend: Backend = None) -> nw.Expr:

@@ -163,6 +163,7 @@ def _summary(frames: Mapping[str, nw.LazyFrame], q: Query) -> nw.LazyFrame:
         retention_n=nw.col("eligible").sum(),
         retained=nw.col("retained").sum(),
     )
+    by_segment = _few_rows(by_segment)
     retention_low, retention_high = _ci.wilson(nw.col("retained"), nw.col("retention_n"))
     by_segment = by_segment.with_columns(
         revenue_share=_ci.ratio(nw.col("revenue"), nw.col("revenue").sum()),
@@ -206,6 +207,15 @@ def _summary(frames: Mapping[str, nw.LazyFrame], q: Query) -> nw.LazyFrame:
     )
 
 
+def _few_rows(per_segment: nw.LazyFrame) -> nw.LazyFrame:
+    """The per-segment counts (a few rows), collected before the interval math. On the Spark-like backends
+    narwhals spells out every division with its zero guards, copying both sides, and the intervals' nested
+    divisions made a 300 kB query that SQLFrame took minutes to build; in Polars the math is instant."""
+    if per_segment.implementation.is_polars():
+        return per_segment
+    return nw.from_native(per_segment.collect().to_polars()).lazy()
+
+
 def _nps_by_segment(frames: Mapping[str, nw.LazyFrame], q: Query, segments: nw.LazyFrame) -> nw.LazyFrame | None:
     responses = frames.get("responses")
     if responses is None:
@@ -239,7 +249,7 @@ def _nps_by_segment(frames: Mapping[str, nw.LazyFrame], q: Query, segments: nw.L
     )
     n, p, d = nw.col("nps_n"), nw.col("promoters"), nw.col("detractors")
     low, high = _ci.nps(n, p, d)
-    return counted.select("segment", "nps_n", nps=_ci.nps_value(n, p, d), nps_ci_low=low, nps_ci_high=high)
+    return _few_rows(counted).select("segment", "nps_n", nps=_ci.nps_value(n, p, d), nps_ci_low=low, nps_ci_high=high)
 
 
 _RULES_TEXT = "\n".join(f"  {i}. {name}: {rule}" for i, (name, rule) in enumerate(RFM_RULES, 1))

@@ -99,7 +99,7 @@ def test_password_comes_from_environment_or_secrets_never_from_the_file(monkeypa
     secrets = {"connections": {"sql": {"password": "from-secrets"}}}
 
     def connectorx_uri() -> str:
-        return sql._for_connectorx(sql._url_with_password(entry.options["uri"], entry, secrets))
+        return sql._for_connectorx(sql.url_with_password(entry.options["uri"], entry, secrets))
 
     assert connectorx_uri() == "postgresql://app:from-secrets@db:5432/shop"
     monkeypatch.setenv("OUTSIDEIN_SQL_PASSWORD", "from-env")
