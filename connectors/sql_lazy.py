@@ -51,6 +51,13 @@ def in_database(entry: SourceEntry) -> bool:
 def open_lazy(entry: SourceEntry, secrets: Mapping[str, Any]) -> nw.LazyFrame:
     """A `kind = "sql"` entry as a lazy frame in its own database, its columns named and typed as in the contract
     where a cast cannot fail (see `to_contract`). Raises SourceError naming the source (never its password)."""
+    return to_contract(entry, open_source(entry, secrets))
+
+
+def open_source(entry: SourceEntry, secrets: Mapping[str, Any]) -> nw.LazyFrame:
+    """The entry's `table` or `query` as a lazy frame in its own database, with the source's own column names
+    and types (the loader maps and validates it there). Raises SourceError naming the source, never its
+    password; NotInDatabase for a database that is read into the app instead."""
     uri = str(entry.options["uri"])
     scheme = scheme_of(uri)
     if not in_database(entry):
@@ -59,8 +66,7 @@ def open_lazy(entry: SourceEntry, secrets: Mapping[str, Any]) -> nw.LazyFrame:
         return _duckdb(entry)
     url = url_with_password(uri, entry, secrets)
     try:
-        frame = _postgres_frame(entry, url)
-        return to_contract(entry, nw.from_native(frame))
+        return nw.from_native(_postgres_frame(entry, url))
     except SourceError:
         raise
     except Exception as exc:
@@ -73,7 +79,7 @@ def _duckdb(entry: SourceEntry) -> nw.LazyFrame:
     path = file_path(str(entry.options["uri"]), "duckdb")
     try:
         con = duckdb.connect(path, read_only=True)
-        return to_contract(entry, nw.from_native(con.sql(query_of(entry))))
+        return nw.from_native(con.sql(query_of(entry)))
     except SourceError:
         raise
     except Exception as exc:

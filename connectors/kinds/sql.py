@@ -38,7 +38,7 @@ class SqlConnector(Connector):
 
     def open(self, entry: SourceEntry, context: LoadContext) -> list[Piece]:
         try:  # PostgreSQL and DuckDB: a query in the database; the metrics run there, only results come back
-            return [Piece(sql_lazy.open_lazy(entry, context.secrets), sql.describe(entry), first_row=1)]
+            return [Piece(sql_lazy.open_source(entry, context.secrets), sql.describe(entry), first_row=1)]
         except sql_lazy.NotInDatabase:  # MySQL, SQLite: the rows are read once into the app
             return sql.read_sql(entry, context.secrets)
 
