@@ -25,6 +25,8 @@ page.chart(
         "share",
         "On time as shipped vs on time as received",
         f"Share of due orders on or before the promised date, by order {f.grain}; bands are 95 % intervals",
+        goals=query.goals((SHIPPED, RECEIVED), f),
+        events=query.events(f),
     ),
     trend,
 )
