@@ -29,3 +29,24 @@ def in_view(events: pl.DataFrame | None, start: date, end: date, where: Mapping[
         if values:
             keep &= pl.col(column).is_null() | pl.col(column).is_in(values)
     return frame.filter(keep).select(COLUMNS).sort("date", "label")
+
+
+def suggested(shifts: pl.DataFrame, group: str, what: str) -> pl.DataFrame:
+    """Significant level shifts per `group` value (metrics.analysis.shifts.share_shifts: split_at, before,
+    after, significant) as rows ready for the events table: event_id, date (where `after` starts), label
+    ("<what> fell in Southwest"), region or segment (the group value), kind "suggested", plus before and
+    after for the reader. Largest shift first."""
+    moved = shifts.filter(pl.col("significant"), pl.col(group).is_not_null()).sort(
+        "stat", group, descending=[True, False]
+    )
+    verb = pl.when(pl.col("after") < pl.col("before")).then(pl.lit("fell")).otherwise(pl.lit("rose"))
+    return moved.select(
+        event_id=pl.format("suggested-{}", pl.int_range(1, pl.len() + 1)),
+        date=pl.col("split_at").cast(pl.Date),
+        label=pl.format("{} {} in {}", pl.lit(what), verb, pl.col(group)),
+        region=pl.col(group) if group == "region" else pl.lit(None, pl.String),
+        segment=pl.col(group) if group == "segment" else pl.lit(None, pl.String),
+        kind=pl.lit("suggested"),
+        before=pl.col("before"),
+        after=pl.col("after"),
+    )

@@ -3,7 +3,7 @@
 import streamlit as st
 
 import metrics
-from ui import cards, charts, charts_satisfaction, charts_trend, delivery, page, query, state
+from ui import cards, charts, charts_satisfaction, charts_trend, delivery, page, query, state, suggested
 
 f = page.header("Delivery", "Do parcels that leave on time also arrive on time?")
 SHIPPED, RECEIVED = "delivery.on_time_shipped", "delivery.on_time_received"
@@ -30,6 +30,8 @@ page.chart(
     ),
     trend,
 )
+if page.full_page():
+    suggested.offer(delivery.suggested_events(f), "percent", "delivery")
 
 by_region, reason = delivery.region_gaps(f)
 if not page.unavailable(reason):

@@ -16,6 +16,7 @@ from connectors.contract import TABLES
 from connectors.sample import STORY, generate
 from decisions import events, targets
 from decisions.targets import Target
+from metrics.analysis.shifts import share_shifts
 from tests.apptest import run_page
 from ui.charts_trend import band_trend, twin_trend
 
@@ -157,3 +158,40 @@ def test_a_broken_targets_file_is_named_and_the_page_works_on(tmp_path, monkeypa
     at = run_page("pages/delivery.py")
     assert any(str(goals) in w.value and "goal must be a number" in w.value for w in at.warning)
     assert len(at.metric) == 2 and at.get("vega_lite_chart")
+
+
+def test_suggested_events_keep_significant_shifts_largest_first() -> None:
+    # Hand-made series: North drops from 90 % to 60 % from March (300 orders a month), South wobbles 80-82 %.
+    months = [date(2026, m, 1) for m in range(1, 7)]
+    frame = pl.DataFrame(
+        {
+            "region": ["North"] * 6 + ["South"] * 6,
+            "period": months * 2,
+            "n": [300] * 12,
+            "value": [0.9, 0.9, 0.6, 0.6, 0.6, 0.6, 0.8, 0.82, 0.8, 0.82, 0.8, 0.82],
+        }
+    )
+    shifts = share_shifts(frame, "period", "n", "value", by=("region",), min_weight=30)
+    rows = events.suggested(shifts, "region", "On time").to_dicts()
+    assert rows == [
+        {
+            "event_id": "suggested-1",
+            "date": date(2026, 3, 1),
+            "label": "On time fell in North",
+            "region": "North",
+            "segment": None,
+            "kind": "suggested",
+            "before": pytest.approx(0.9),
+            "after": pytest.approx(0.6),
+        }
+    ]
+
+
+def test_delivery_and_retention_pages_suggest_the_planted_southwest_turn() -> None:
+    for page in ("pages/delivery.py", "pages/retention.py"):
+        at = run_page(page)
+        offer = next(e for e in at.expander if e.label.startswith("Suggested events"))
+        table = offer.dataframe[0].value
+        southwest = table[table["region"] == STORY.region]
+        assert list(southwest["date"].astype(str)) == [str(STORY.since)], page
+        assert southwest["label"].iloc[0].endswith(f"fell in {STORY.region}")
