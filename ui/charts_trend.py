@@ -23,6 +23,7 @@ from ui.period_axis import period_x
 LOW_N_COLOR = "#b8bfc7"
 GOAL_COLOR = "#2e7d32"
 EVENT_COLOR = "#6a4c93"
+EVENT_LANE_PX = 12
 TRUST_LABELS = ("enough data", "below min n: too few to trust", "period still open: so far")
 
 
@@ -120,13 +121,14 @@ def _marks(goals: tuple[Target, ...], events: pl.DataFrame | None, unit: str) ->
             ),
         ]
     if events is not None and not events.is_empty():
-        when = alt.Chart(events)
+        # Labels in three staggered lanes at the top, so events a few weeks apart do not print over each other.
+        when = alt.Chart(events.with_columns(lane=2 + EVENT_LANE_PX * (pl.int_range(pl.len()) % 3)))
         tooltip = [alt.Tooltip("date:T", title="Date"), alt.Tooltip("label:N", title="Event")]
         tooltip += [alt.Tooltip(f"{c}:N", title=c.capitalize()) for c in ("region", "segment", "kind")]
         layers += [
             when.mark_rule(color=EVENT_COLOR, strokeDash=[2, 2]).encode(x="date:T", tooltip=tooltip),
             when.mark_text(align="left", baseline="top", dx=3, color=EVENT_COLOR, fontSize=10, limit=180).encode(
-                x="date:T", y=alt.value(2), text="label:N"
+                x="date:T", y=alt.Y("lane:Q", scale=None, axis=None), text="label:N"
             ),
         ]
     return layers
