@@ -142,6 +142,19 @@ TABLES: dict[str, Table] = {
             key="customer_id",
             description="One row per customer.",
         ),
+        Table(
+            "events",
+            (
+                _req("event_id", STR),
+                _req("date", DATE, "the day it happened; trend charts draw it as a labelled rule"),
+                _req("label", STR, "what happened, e.g. 'Switched Southwest carrier to Meridian Freight'"),
+                _opt("region", STR, "the region it concerns; null = every region"),
+                _opt("segment", STR, "the segment it concerns; null = every segment"),
+                _opt("kind", STR, "e.g. carrier, pricing, product, campaign"),
+            ),
+            key="event_id",
+            description="Optional: what changed in the business, drawn on the trend charts of views it concerns.",
+        ),
     )
 }
 

@@ -10,6 +10,8 @@ something true to find:
 3. That region's customers churn sooner from then on, and its NPS falls from ~+30 to ~0.
 4. STORY.focus_segment is small (~5 % of customers), homogeneous, high-value and loyal.
 
+The events table logs the dated turns of these stories, as the business would (see _events).
+
 Everything is drawn with numpy from one seeded generator, in a fixed order, and
 assembled with Polars: no Python loops over rows.
 """
@@ -17,7 +19,7 @@ assembled with Polars: no Python loops over rows.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import polars as pl
@@ -369,8 +371,26 @@ def _revenue(o: dict[str, np.ndarray], customer_ids: pl.Series) -> pl.DataFrame:
     return pl.DataFrame({"customer_id": customer, "month": _dates(month_day), "revenue": np.round(total, 2)})
 
 
+def _events() -> pl.DataFrame:
+    """The dated turns of the planted stories, as a business would log them (the same for every seed)."""
+    return pl.DataFrame(
+        {
+            "event_id": ["E1", "E2", "E3"],
+            "date": [STORY.since, STORY.since + timedelta(days=45), STORY.start],
+            "label": [
+                f"{STORY.carrier} changed its {STORY.region} delivery network",
+                f"Support flags late deliveries in {STORY.region}",
+                f"Dedicated account team for {STORY.focus_segment}",
+            ],
+            "region": [STORY.region, STORY.region, None],
+            "segment": [None, None, STORY.focus_segment],
+            "kind": ["carrier", "support", "sales"],
+        }
+    )
+
+
 def generate(seed: int = 7, n_orders: int = 100_000) -> dict[str, pl.DataFrame]:
-    """All six contract tables, deterministic for (seed, n_orders), conformed to the contract."""
+    """Every contract table (events: the stories' dated turns), deterministic for (seed, n_orders), conformed."""
     if n_orders < 5:
         raise ValueError(f"n_orders must be at least 5, got {n_orders}")
     rng = np.random.default_rng(seed)
@@ -418,6 +438,7 @@ def generate(seed: int = 7, n_orders: int = 100_000) -> dict[str, pl.DataFrame]:
         "notes": _with_ids(_notes(rng, o, end), "note_id", "N", customer_ids),
         "revenue": _revenue(o, customer_ids),
         "customers": customers,
+        "events": _events(),
     }
     return {name: conform(name, frame) for name, frame in tables.items()}
 

@@ -6,10 +6,14 @@
     where = { region = ["Southwest"] }   # optional: a region or segment goal beats the overall one
 
 Errors name the file and the line (TOML syntax) or the target (its number and metric).
+
+The dashboard reads $OUTSIDEIN_TARGETS, else targets.toml next to the sources file (in the working folder
+when the app runs on the sample data); no such file: no goals drawn (app_path).
 """
 
 from __future__ import annotations
 
+import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,6 +24,8 @@ import metrics
 from decisions.errors import DecisionError
 
 FILTERS = ("region", "segment")
+TARGETS_ENV = "OUTSIDEIN_TARGETS"
+FILE_NAME = "targets.toml"
 
 
 @dataclass(frozen=True)
@@ -75,3 +81,19 @@ def for_view(targets: tuple[Target, ...], metric: str, where: Mapping[str, Any])
     view = {k: tuple(map(str, v)) for k, v in where.items() if v}
     mine = [t for t in targets if t.metric == metric]
     return next((t for t in mine if t.where == view), next((t for t in mine if not t.where), None))
+
+
+def app_path(sources: Path | None) -> Path | None:
+    """The dashboard's targets file: $OUTSIDEIN_TARGETS (which must exist: load() says so), else targets.toml
+    next to the `sources` file (the working folder without one, i.e. on sample data) if there is one."""
+    env = os.environ.get(TARGETS_ENV)
+    if env:
+        return Path(env)
+    beside = (sources.parent if sources is not None else Path()) / FILE_NAME
+    return beside if beside.is_file() else None
+
+
+def goals(targets: tuple[Target, ...], names: tuple[str, ...], where: Mapping[str, Any]) -> tuple[Target, ...]:
+    """The view's goal (see for_view) for each of `names` that has one, in that order."""
+    found = (for_view(targets, name, where) for name in names)
+    return tuple(t for t in found if t is not None)

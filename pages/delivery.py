@@ -3,7 +3,7 @@
 import streamlit as st
 
 import metrics
-from ui import cards, charts, charts_satisfaction, charts_trend, delivery, page, query, state
+from ui import cards, charts, charts_satisfaction, charts_trend, delivery, page, query, state, suggested
 
 f = page.header("Delivery", "Do parcels that leave on time also arrive on time?")
 SHIPPED, RECEIVED = "delivery.on_time_shipped", "delivery.on_time_received"
@@ -25,9 +25,13 @@ page.chart(
         "share",
         "On time as shipped vs on time as received",
         f"Share of due orders on or before the promised date, by order {f.grain}; bands are 95 % intervals",
+        goals=query.goals((SHIPPED, RECEIVED), f),
+        events=query.events(f),
     ),
     trend,
 )
+if page.full_page():
+    suggested.offer(delivery.suggested_events(f), "percent", "delivery")
 
 by_region, reason = delivery.region_gaps(f)
 if not page.unavailable(reason):

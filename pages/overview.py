@@ -29,6 +29,8 @@ page.chart(
         "share",
         "On time: as shipped vs as received",
         f"Share of due orders on or before the promised date, by order {f.grain}; bands are 95 % intervals",
+        goals=query.goals(overview.TWIN_PAIRS[0], f),
+        events=query.events(f),
     ),
     trend,
 )

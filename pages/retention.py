@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import cards, page, state
+from ui import cards, page, state, suggested
 from ui import charts_retention as charts
 from ui import retention as data
 
@@ -18,6 +18,7 @@ if page.full_page():
             cards.kpi_card(name, f)
     if note := data.revenue_filter_note(f):
         st.caption(f":orange[{note}]")
+    suggested.offer(data.suggested_events(f, mode), "percent", "retention")
 else:
     mode = data.mode_in_url()
 

@@ -37,6 +37,8 @@ if not page.unavailable(reason):
                 "Net Promoter Score (% promoters - % detractors)",
                 f"By {f.grain}; band: 95 % adjusted Wald interval; hollow grey: n < {min_n}",
                 reference=0,
+                goals=query.goals((NPS,), f),
+                events=query.events(f),
             ),
             nps,
         )

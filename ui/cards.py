@@ -39,6 +39,16 @@ EMPTY_HINTS = {
 }
 
 
+def goal_note(spec: MetricSpec, value: float | None, filters: Filters) -> str | None:
+    """The distance from the view's goal ("goal 95.0 %: 2.3 pts short"), or None without a goal or a value."""
+    goal = next(iter(query.goals((spec.name,), filters)), None)
+    if goal is None or value is None:
+        return None
+    gap = (fmt.delta(abs(goal.distance(value)), spec.unit) or "").lstrip("+")
+    where = f"goal {fmt.value(goal.goal, spec.unit)}"
+    return f":green[{where}: met, {gap} to spare]" if goal.met(value) else f":red[{where}: {gap} short]"
+
+
 def _card_body(spec: MetricSpec, filters: Filters) -> None:
     """The latest finished period and its change vs the finished one before; an open period only "so far"."""
     frame, error = query.metric_or_error(spec.name, filters)
@@ -65,6 +75,8 @@ def _card_body(spec: MetricSpec, filters: Filters) -> None:
     notes = [f"n = {fmt.count(current['n'])}", fmt.interval(current["ci_low"], current["ci_high"], spec.unit)]
     if open_note:
         notes.append(open_note)
+    if goal := goal_note(spec, current["value"], filters):
+        notes.append(goal)
     if current["n"] < spec.min_n:
         # Greyed, with no trend arrow: too few observations to read anything into it.
         st.caption(label)

@@ -3,6 +3,7 @@
 Every trend chart of the dashboard: one customer-coloured line (retention, satisfaction), or one
 line per lens (the twins: grey inside-out, orange customer). Points from fewer than min_n
 observations are drawn hollow (never dropped); a metric without an interval says so in the subtitle.
+Goals (decisions.targets) are dashed horizontal rules, events (decisions.events) labelled vertical rules.
 """
 
 from __future__ import annotations
@@ -12,11 +13,17 @@ from typing import Any
 import altair as alt
 import polars as pl
 
+import metrics
+from decisions.targets import Target
 from ui.charts import CUSTOMER_COLOR, lens_color, lens_scale
 from ui.format import UNIT_AXIS_FORMAT
+from ui.format import value as format_value
 from ui.period_axis import period_x
 
 LOW_N_COLOR = "#b8bfc7"
+GOAL_COLOR = "#2e7d32"
+EVENT_COLOR = "#6a4c93"
+EVENT_LANE_PX = 12
 TRUST_LABELS = ("enough data", "below min n: too few to trust", "period still open: so far")
 
 
@@ -92,6 +99,41 @@ def _layers(
     return layers
 
 
+def goal_frame(goals: tuple[Target, ...]) -> pl.DataFrame:
+    """One row per goal: its value and the label drawn on its line ("Goal, <metric>: 95.0 %")."""
+    rows = [
+        (t.goal, f"Goal, {metrics.spec(t.metric).title}: {format_value(t.goal, metrics.spec(t.metric).unit)}")
+        for t in goals
+    ]
+    return pl.DataFrame(rows, schema={"goal": pl.Float64, "label": pl.String}, orient="row")
+
+
+def _marks(goals: tuple[Target, ...], events: pl.DataFrame | None, unit: str) -> list[alt.Chart]:
+    """Dashed goal lines labelled at the left, and event rules labelled at the top (details in the tooltip)."""
+    layers: list[alt.Chart] = []
+    if goals:
+        line = alt.Chart(goal_frame(goals))
+        tooltip = [alt.Tooltip("label:N", title="Goal"), alt.Tooltip("goal:Q", title="Value", format=axis_format(unit))]
+        layers += [
+            line.mark_rule(color=GOAL_COLOR, strokeDash=[6, 3], strokeWidth=1.5).encode(y="goal:Q", tooltip=tooltip),
+            line.mark_text(align="left", baseline="bottom", dx=4, dy=-2, color=GOAL_COLOR, fontSize=11).encode(
+                y="goal:Q", x=alt.value(0), text="label:N"
+            ),
+        ]
+    if events is not None and not events.is_empty():
+        # Labels in three staggered lanes at the top, so events a few weeks apart do not print over each other.
+        when = alt.Chart(events.with_columns(lane=2 + EVENT_LANE_PX * (pl.int_range(pl.len()) % 3)))
+        tooltip = [alt.Tooltip("date:T", title="Date"), alt.Tooltip("label:N", title="Event")]
+        tooltip += [alt.Tooltip(f"{c}:N", title=c.capitalize()) for c in ("region", "segment", "kind")]
+        layers += [
+            when.mark_rule(color=EVENT_COLOR, strokeDash=[2, 2]).encode(x="date:T", tooltip=tooltip),
+            when.mark_text(align="left", baseline="top", dx=3, color=EVENT_COLOR, fontSize=10, limit=180).encode(
+                x="date:T", y=alt.Y("lane:Q", scale=None, axis=None), text="label:N"
+            ),
+        ]
+    return layers
+
+
 def _with_low_n_note(subtitle: str | list[str], data: pl.DataFrame) -> list[str]:
     """The subtitle, plus a line explaining hollow points when the chart has any (twins have no trust legend)."""
     lines = [subtitle] if isinstance(subtitle, str) else list(subtitle)
@@ -105,22 +147,38 @@ def _with_low_n_note(subtitle: str | list[str], data: pl.DataFrame) -> list[str]
 
 
 def band_trend(
-    frame: pl.DataFrame, unit: str, min_n: int, title: str, subtitle: str | list[str], reference: float | None = None
+    frame: pl.DataFrame,
+    unit: str,
+    min_n: int,
+    title: str,
+    subtitle: str | list[str],
+    reference: float | None = None,
+    goals: tuple[Target, ...] = (),
+    events: pl.DataFrame | None = None,
 ) -> alt.LayerChart:
-    """Line with its 95 % band; `frame`: period, n, value, ci_low, ci_high (null bounds draw no band)."""
+    """Line with its 95 % band; `frame`: period, n, value, ci_low, ci_high (null bounds draw no band).
+    `goals` and `events` as in twin_trend."""
     data = with_trust(frame, min_n)
     base = alt.Chart(data).encode(x=period_x(data))
-    chart = alt.layer(*_layers(base, unit, reference, _tooltip(unit)))
+    chart = alt.layer(*_layers(base, unit, reference, _tooltip(unit)), *_marks(goals, events, unit))
     return chart.properties(title=alt.Title(title, subtitle=subtitle, anchor="start"), height=300)
 
 
-def twin_trend(frame: pl.DataFrame, unit: str, title: str, subtitle: str = "") -> alt.LayerChart:
+def twin_trend(
+    frame: pl.DataFrame,
+    unit: str,
+    title: str,
+    subtitle: str = "",
+    goals: tuple[Target, ...] = (),
+    events: pl.DataFrame | None = None,
+) -> alt.LayerChart:
     """Lines per lens with 95 % interval bands. `frame`: period, lens, value, ci_low, ci_high, n, min_n
-    (each lens's own, as ui.query.twins gives it)."""
+    (each lens's own, as ui.query.twins gives it). `goals` and `events` (ui.query.goals / events, i.e. the
+    view's) are drawn as rules."""
     data = with_trust(frame, pl.col("min_n"))
     base = alt.Chart(data).encode(x=period_x(data))
     tooltip = _tooltip(unit, [alt.Tooltip("lens:N", title="Lens")])
-    chart = alt.layer(*_layers(base, unit, None, tooltip, data))
+    chart = alt.layer(*_layers(base, unit, None, tooltip, data), *_marks(goals, events, unit))
     title_ = alt.Title(title, subtitle=_with_low_n_note(subtitle, data) or alt.Undefined, anchor="start")
     return chart.properties(title=title_, height=300)
 

@@ -8,6 +8,8 @@ import polars as pl
 import streamlit as st
 
 import metrics
+from decisions import events
+from metrics.analysis.shifts import share_shifts
 from metrics.ratings import LATE, ON_TIME, late_cost
 from ui import data, query
 from ui.state import Filters
@@ -70,6 +72,18 @@ def _gaps(filters: Filters, category: str) -> tuple[pl.DataFrame | None, str | N
         return query.gap_by("delivery.on_time_shipped", RECEIVED, filters, category), None
     except metrics.MetricError as err:
         return None, str(err)
+
+
+def suggested_events(filters: Filters) -> pl.DataFrame | None:
+    """Where on time as received changed level per region (finished periods, 95 % intervals apart), as rows
+    for the events table (decisions.events.suggested); None when the metric cannot run by region."""
+    trend, error = query.metric_or_error(RECEIVED, filters, by=("region",))
+    if error or trend is None or "region" not in trend.columns:
+        return None
+    spec = metrics.spec(RECEIVED)
+    finished = trend.drop_nulls("region").filter(pl.col("complete"))
+    shifts = share_shifts(finished, "period", "n", "value", by=("region",), min_weight=spec.min_n)
+    return events.suggested(shifts, "region", spec.title)
 
 
 def carrier_trends(filters: Filters, carriers: list[str]) -> pl.DataFrame:

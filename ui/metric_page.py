@@ -41,10 +41,11 @@ def render(name: str) -> None:
         cards.kpi_card(name, f)
     if spec.twin:
         internal, customer = (spec.twin, name) if spec.lens == "customer" else (name, spec.twin)
-        trend = query.twins(internal, customer, f)
+        trend, names = query.twins(internal, customer, f), (internal, customer)
     else:
-        trend = frame.with_columns(lens=pl.lit(spec.title), min_n=pl.lit(spec.min_n))
-    page.chart(f"{name}-trend", charts_trend.twin_trend(trend, spec.unit, spec.title, subtitle), trend)
+        trend, names = frame.with_columns(lens=pl.lit(spec.title), min_n=pl.lit(spec.min_n)), (name,)
+    marks = {"goals": query.goals(names, f), "events": query.events(f)}
+    page.chart(f"{name}-trend", charts_trend.twin_trend(trend, spec.unit, spec.title, subtitle, **marks), trend)
     for column in BREAKDOWNS:
         _breakdown(spec, f, column)
     _definition(spec)

@@ -40,6 +40,8 @@ def header(title: str, question: str) -> Filters:
         scope = ", ".join(f.regions) or "all regions"
         scope += " · " + (", ".join(f.segments) or "all segments")
         st.caption(f"{question}  \n{f.start:%d %b %Y} – {f.end:%d %b %Y} · {scope} · by {f.grain}")
+        if problem := query.targets_or_error()[1]:  # the page works on; only the goals are missing
+            st.warning(problem, icon=":material/flag:")
     return f
 
 
@@ -122,4 +124,5 @@ def metric_trend(chart_id: str, name: str, filters: Filters, notes: tuple[str, .
     band = INTERVAL_NAMES.get(spec.interval)
     how = f"band: 95 % {band} interval" if band else "no interval"
     subtitle = [f"By {filters.grain}; {how}; hollow grey: n < {spec.min_n}", *notes]
-    chart(chart_id, band_trend(frame, spec.unit, spec.min_n, spec.title, subtitle), frame)
+    marks = {"goals": query.goals((name,), filters), "events": query.events(filters)}
+    chart(chart_id, band_trend(frame, spec.unit, spec.min_n, spec.title, subtitle, **marks), frame)

@@ -7,12 +7,17 @@ data set is named by its version token instead, which changes when data is reloa
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import narwhals as nw
 import polars as pl
 import streamlit as st
 
 import metrics
+from connectors.sources import default_sources_path
+from decisions import events as view_events
+from decisions import targets as goal_file
+from decisions.errors import DecisionError
 from metrics.analysis import change, periods
 from ui import data
 from ui.state import Choices, Filters
@@ -157,3 +162,30 @@ def lead_times(filters: Filters) -> tuple[pl.DataFrame | None, str | None]:
         index=["period", "lens"], variable_name="stat", value_name="days"
     )
     return long, None
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _targets(path: str, stamp: int) -> tuple[goal_file.Target, ...]:
+    del stamp  # the file's modification time: an edited file is read again
+    return goal_file.load(Path(path))
+
+
+def targets_or_error() -> tuple[tuple[goal_file.Target, ...], str | None]:
+    """The dashboard's goals (decisions.targets.app_path), or none and the reason the file cannot be used."""
+    path = goal_file.app_path(default_sources_path())
+    if path is None:
+        return (), None
+    try:
+        return _targets(str(path), path.stat().st_mtime_ns if path.exists() else 0), None
+    except DecisionError as err:
+        return (), f"Goals not shown: {err}"
+
+
+def goals(names: tuple[str, ...], filters: Filters) -> tuple[goal_file.Target, ...]:
+    """The view's goal for each of `names` that has one (a region's or segment's own beats the overall one)."""
+    return goal_file.goals(targets_or_error()[0], names, filters.where())
+
+
+def events(filters: Filters) -> pl.DataFrame:
+    """The loaded `events` in the view's window that concern its regions and segments (decisions.events)."""
+    return view_events.in_view(data.dataset().tables.get("events"), filters.start, filters.end, filters.where())

@@ -11,8 +11,9 @@ import polars as pl
 import streamlit as st
 
 import metrics
-from metrics.analysis import change, periods
-from metrics.analysis.shifts import largest_shift
+from decisions import events
+from metrics.analysis import periods
+from metrics.analysis.shifts import share_shifts
 from metrics.api import CUSTOMER_TABLE, filter_applies
 from metrics.intervals import add_interval
 from ui import data, query
@@ -107,23 +108,7 @@ def retention_shifts(cells: pl.DataFrame, by: tuple[str, ...], min_n: int) -> pl
     before / after are pooled rates (active / cohort_size) of the cohorts on each side;
     significant = the two 95 % intervals do not overlap.
     """
-    shifts = largest_shift(cells, "cohort", "cohort_size", "value", by=by, min_weight=min_n)
-    sides = []
-    for side in ("before", "after"):
-        counted = shifts.with_columns(
-            n=pl.col(f"weight_{side}").round(0).cast(pl.Int64),
-            successes=(pl.col(side) * pl.col(f"weight_{side}")).round(0).cast(pl.Int64),
-        )
-        sides.append(add_interval(counted, "wilson").select(pl.col("ci_low", "ci_high").name.suffix(f"_{side}")))
-    return (
-        pl.concat([shifts, *sides], how="horizontal")
-        .with_columns(
-            n_before=pl.col("weight_before").round(0).cast(pl.Int64),
-            n_after=pl.col("weight_after").round(0).cast(pl.Int64),
-            significant=change.apart("ci_low_before", "ci_high_before", "ci_low_after", "ci_high_after"),
-        )
-        .drop("ci_low_before", "ci_high_before", "ci_low_after", "ci_high_after")
-    )
+    return share_shifts(cells, "cohort", "cohort_size", "value", by=by, min_weight=min_n)
 
 
 def worst_cohort(cells: pl.DataFrame, min_n: int) -> dict | None:
@@ -213,6 +198,16 @@ def region_next(filters: Filters, mode: str) -> tuple[pl.DataFrame | None, str |
     shifts = retention_shifts(cells, ("region",), metrics.spec(COHORT).min_n)
     drops = shifts.filter(pl.col("significant"), pl.col("after") < pl.col("before")).sort("stat", descending=True)
     return cells, (drops.item(0, "region") if drops.height else None)
+
+
+def suggested_events(filters: Filters, mode: str) -> pl.DataFrame | None:
+    """Where next-period retention changed level per region (from that cohort on, 95 % intervals apart), as
+    rows for the events table (decisions.events.suggested); None without cohorts by region."""
+    by_region, error = cohorts(filters, mode, by=("region",))
+    if error or by_region is None or by_region.is_empty():
+        return None
+    shifts = retention_shifts(next_period(by_region), ("region",), metrics.spec(COHORT).min_n)
+    return events.suggested(shifts, "region", "Next-period retention")
 
 
 def mode_in_url() -> str:

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import polars as pl
 
+from metrics.analysis.change import apart
+from metrics.intervals import add_interval
+
 SHIFT_COLUMNS = ("split_at", "before", "after", "weight_before", "weight_after", "stat")
 
 
@@ -68,3 +71,27 @@ def largest_shift(
     )
     out = best.select(*by, *SHIFT_COLUMNS)
     return out.sort(*by) if by else out
+
+
+def share_shifts(
+    frame: pl.DataFrame, order: str, weight: str, value: str, by: tuple[str, ...] = (), min_weight: float = 30
+) -> pl.DataFrame:
+    """largest_shift of a share (value = successes / weight), with n_before, n_after and `significant`: the
+    95 % Wilson intervals of the pooled shares before and after the cut do not overlap."""
+    shifts = largest_shift(frame, order, weight, value, by=by, min_weight=min_weight)
+    sides = []
+    for side in ("before", "after"):
+        counted = shifts.with_columns(
+            n=pl.col(f"weight_{side}").round(0).cast(pl.Int64),
+            successes=(pl.col(side) * pl.col(f"weight_{side}")).round(0).cast(pl.Int64),
+        )
+        sides.append(add_interval(counted, "wilson").select(pl.col("ci_low", "ci_high").name.suffix(f"_{side}")))
+    return (
+        pl.concat([shifts, *sides], how="horizontal")
+        .with_columns(
+            n_before=pl.col("weight_before").round(0).cast(pl.Int64),
+            n_after=pl.col("weight_after").round(0).cast(pl.Int64),
+            significant=apart("ci_low_before", "ci_high_before", "ci_low_after", "ci_high_after"),
+        )
+        .drop("ci_low_before", "ci_high_before", "ci_low_after", "ci_high_after")
+    )

@@ -1,0 +1,52 @@
+"""Events (the optional `events` contract table) that belong on a view's trend charts.
+
+An event is filtered like the data: one without a region (segment) concerns every region (segment); one with
+a region shows in views that include that region (all regions, or a selection naming it) and nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+from decisions.targets import FILTERS
+
+COLUMNS = ("date", "label", "region", "segment", "kind")
+
+
+def in_view(events: pl.DataFrame | None, start: date, end: date, where: Mapping[str, Any]) -> pl.DataFrame:
+    """The events dated from `start` to `end` (inclusive) that concern the view `where` ({column: values}),
+    by date then label, with COLUMNS (a missing optional column reads null)."""
+    if events is None:
+        events = pl.DataFrame(schema={"date": pl.Date, "label": pl.String})
+    frame = events.with_columns(pl.lit(None, pl.String).alias(c) for c in COLUMNS if c not in events.columns)
+    keep = pl.col("date").is_between(start, end)
+    for column in FILTERS:
+        values = [str(v) for v in where.get(column) or ()]
+        if values:
+            keep &= pl.col(column).is_null() | pl.col(column).is_in(values)
+    return frame.filter(keep).select(COLUMNS).sort("date", "label")
+
+
+def suggested(shifts: pl.DataFrame, group: str, what: str) -> pl.DataFrame:
+    """Significant level shifts per `group` value (metrics.analysis.shifts.share_shifts: split_at, before,
+    after, significant) as rows ready for the events table: event_id, date (where `after` starts), label
+    ("<what> fell in Southwest"), region or segment (the group value), kind "suggested", plus before and
+    after for the reader. Largest shift first."""
+    moved = shifts.filter(pl.col("significant"), pl.col(group).is_not_null()).sort(
+        "stat", group, descending=[True, False]
+    )
+    verb = pl.when(pl.col("after") < pl.col("before")).then(pl.lit("fell")).otherwise(pl.lit("rose"))
+    return moved.select(
+        event_id=pl.format("suggested-{}", pl.int_range(1, pl.len() + 1)),
+        date=pl.col("split_at").cast(pl.Date),
+        label=pl.format("{} {} in {}", pl.lit(what), verb, pl.col(group)),
+        region=pl.col(group) if group == "region" else pl.lit(None, pl.String),
+        segment=pl.col(group) if group == "segment" else pl.lit(None, pl.String),
+        kind=pl.lit("suggested"),
+        before=pl.col("before"),
+        after=pl.col("after"),
+    )
