@@ -10,6 +10,8 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
 
+import narwhals as nw
+
 from decisions import charts, findings, links
 from decisions.targets import Target
 from metrics.analysis import periods
@@ -30,6 +32,7 @@ class Digest:
     widest_region_gap: tuple[str, findings.Gap] | None
     theme: findings.RisingTheme | None
     targets: list[findings.TargetReading]
+    late_review: findings.LateReview | None = None  # the complaint loop: a late order, in the customer's words
 
     @property
     def period_name(self) -> str:
@@ -55,14 +58,22 @@ def build(tables: Mapping[str, Any], grain: str, through: date, goals: tuple[Tar
         widest,
         findings.rising_theme(tables, grain, through),
         findings.target_readings(tables, grain, through, goals),
+        findings.late_order_review(tables, *_period_days(findings.last_finished(through, grain), grain)),
     )
 
 
+def _period_days(period: date, grain: str) -> tuple[date, date]:
+    return period, periods.last_day(period, grain)
+
+
 def _regions(tables: Mapping[str, Any]) -> list[str]:
-    orders = tables.get("orders")
-    if orders is None or findings.BREAKDOWN not in orders.columns:
+    if "orders" not in tables:
         return []
-    return sorted(orders.get_column(findings.BREAKDOWN).drop_nulls().unique().to_list())
+    orders = nw.from_native(tables["orders"]).lazy()
+    if findings.BREAKDOWN not in orders.collect_schema().names():
+        return []
+    regions = orders.select(findings.BREAKDOWN).filter(~nw.col(findings.BREAKDOWN).is_null()).unique().collect()
+    return sorted(regions.get_column(findings.BREAKDOWN).to_list())
 
 
 def size(c: findings.Change) -> str:
@@ -187,6 +198,12 @@ def compose(
             body.append(
                 f"<blockquote style='margin:0 0 0 8px;color:#555'>“{html.escape(d.theme.verbatim)}”</blockquote>"
             )
+    if d.late_review:
+        text += ["", "A late order, in the customer's words:", f"  {d.late_review.line}"]
+        body.append(
+            "<p><b>A late order, in the customer's words</b></p>"
+            f"<blockquote style='margin:0 0 0 8px;color:#555'>{html.escape(d.late_review.line)}</blockquote>"
+        )
     home = f"{base_url.rstrip('/')}/"
     text += ["", f"Dashboard: {home}"]
     body.append(f"<p style='font-size:12px;color:#777'><a href='{html.escape(home)}'>Open the dashboard</a></p>")

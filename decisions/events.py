@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+import narwhals as nw
 import polars as pl
 
 from decisions.targets import FILTERS
@@ -17,11 +18,13 @@ from decisions.targets import FILTERS
 COLUMNS = ("date", "label", "region", "segment", "kind")
 
 
-def in_view(events: pl.DataFrame | None, start: date, end: date, where: Mapping[str, Any]) -> pl.DataFrame:
+def in_view(events: Any, start: date, end: date, where: Mapping[str, Any]) -> pl.DataFrame:
     """The events dated from `start` to `end` (inclusive) that concern the view `where` ({column: values}),
-    by date then label, with COLUMNS (a missing optional column reads null)."""
+    by date then label, with COLUMNS (a missing optional column reads null). `events`: the events table in any
+    engine (a handful of rows: read whole), or None."""
     if events is None:
         events = pl.DataFrame(schema={"date": pl.Date, "label": pl.String})
+    events = nw.from_native(events).lazy().collect("polars").to_native()
     frame = events.with_columns(pl.lit(None, pl.String).alias(c) for c in COLUMNS if c not in events.columns)
     keep = pl.col("date").is_between(start, end)
     for column in FILTERS:

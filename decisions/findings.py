@@ -20,6 +20,7 @@ from decisions.targets import Target
 from metrics.analysis import change, periods
 from metrics.interval_formulas import wilson
 from metrics.periods import bucket
+from metrics.ratings import delivery_status
 from metrics.spec import Grain, MetricSpec
 from ui import format as fmt
 from ui.overview import CUSTOMER_KPIS, TWIN_PAIRS
@@ -59,10 +60,12 @@ class Change:
 
 def data_through(tables: Mapping[str, Any]) -> date | None:
     """The data's last date over every dated table: a period ending after it is still open."""
+    # Tables may be lazy queries in any engine (a Parquet scan, a database): ask each for its maximum there.
+    frames = {t: nw.from_native(tables[t]).lazy() for t in TIME_COLUMNS if t in tables}
     days = [
-        tables[t].select(pl.col(c).max()).item()
-        for t, c in TIME_COLUMNS.items()
-        if t in tables and c in tables[t].columns and tables[t].height
+        frame.select(nw.col(TIME_COLUMNS[t]).max()).collect().item()
+        for t, frame in frames.items()
+        if TIME_COLUMNS[t] in frame.collect_schema().names()
     ]
     days = [d.date() if hasattr(d, "date") and callable(d.date) else d for d in days if d is not None]
     return max(days) if days else None
@@ -283,3 +286,50 @@ def target_readings(
         if now.height:
             out.append(TargetReading(goal, now.item(0, "value"), now.item(0, "n")))
     return out
+
+
+@dataclass(frozen=True)
+class LateReview:
+    """What a late delivery sounds like: one review of an order that arrived after its promised date."""
+
+    text: str
+    published: date
+    source: str
+    days_late: int
+    stars: int
+
+    @property
+    def line(self) -> str:
+        days = f"{self.days_late} day{'' if self.days_late == 1 else 's'} late"
+        text = " ".join(self.text.split())
+        text = text if len(text) <= VERBATIM_CHARS else text[: VERBATIM_CHARS - 1].rstrip() + "…"
+        return f"“{text}” ({self.published:%Y-%m-%d}, {self.source}, {days}, {self.stars} of 5 stars)"
+
+
+def late_order_review(tables: Mapping[str, Any], start: date, end: date) -> LateReview | None:
+    """The lowest-rated review with text published in [start, end] about an order received late (the newest
+    among equals); None when reviews name no late order (no order_id, no text, or none was late)."""
+    if "reviews" not in tables or "orders" not in tables:
+        return None
+    reviews = nw.from_native(tables["reviews"]).lazy()
+    orders = nw.from_native(tables["orders"]).lazy()
+    needed = {"order_id", "text"}, {"order_id", "promised_date", "delivered_date"}
+    if not needed[0] <= set(reviews.collect_schema().names()) or not needed[1] <= set(orders.collect_schema().names()):
+        return None
+    written = reviews.filter(
+        ~nw.col("order_id").is_null(),
+        ~nw.col("text").is_null(),
+        nw.col("published_at") >= nw.lit(start),
+        nw.col("published_at") <= nw.lit(end),
+    ).select("order_id", "text", "published_at", "source", "rating")
+    dates = orders.select("order_id", "promised_date", "delivered_date")
+    late = delivery_status(written.join(dates, on="order_id", how="inner")).filter(nw.col("late"))
+    found = (
+        late.collect()
+        .to_polars()
+        .sort(["rating", "published_at", "text"], descending=[False, True, False], nulls_last=True)
+    )
+    if found.is_empty():
+        return None
+    row = found.row(0, named=True)
+    return LateReview(row["text"], row["published_at"], row["source"], int(row["days_late"]), int(row["rating"]))

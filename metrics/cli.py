@@ -152,9 +152,10 @@ def _describe(s) -> dict[str, Any]:
     }
 
 
-def _dataset(sources: Path | None, tables: Sequence[str] = ()):
-    """The Dataset to compute on: the sample data, or the `tables` of what the sources file describes (only
-    those are opened and validated; file sources stay lazy scans, so only the metric's columns are read)."""
+def _dataset(sources: Path | None, tables: Sequence[str] | None = None):
+    """The Dataset to compute on: the sample data, or what the sources file describes: only `tables` when given
+    (only those are opened and validated; file sources stay lazy scans, so only the metric's columns are read),
+    every table when None (the digest and alerts read many metrics)."""
     if sources is None:
         from connectors import sample
 
@@ -165,7 +166,7 @@ def _dataset(sources: Path | None, tables: Sequence[str] = ()):
         try:
             from connectors.loader import load_dataset
 
-            data = load_dataset(sources, tables=set(tables))
+            data = load_dataset(sources, tables=None if tables is None else set(tables))
         except Exception as err:  # any loader failure is a problem with the user's sources
             raise UserError(f"cannot load sources {sources}: {_one_line(err)}") from None
     return data

@@ -129,6 +129,7 @@ def test_digest_sent_to_a_real_smtp_server_parses_into_parts_images_and_links():
     assert "Did not change significantly (overall): On time as shipped" in plain
     assert "in the Southwest: the inside view looks +22.1 pts better (the widest of any region)" in plain
     assert "Fastest-rising complaint theme:" in plain and "max-width:600px" in html
+    assert "A late order, in the customer's words:" in plain and "days late" in plain  # the complaint loop closes
 
 
 def test_starttls_and_login_from_the_environment(tmp_path, monkeypatch):
@@ -196,3 +197,33 @@ def test_bad_input_is_one_line_and_status_2(args, says, capsys):
     assert main(["digest", "--as-of", "2026-03-31", *args]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: ") and says in err[0]
+
+
+def test_a_late_orders_review_is_quoted_lowest_stars_first():
+    orders = pl.DataFrame(
+        {
+            "order_id": ["A", "B", "C", "D"],
+            "promised_date": [date(2026, 3, 5)] * 4,
+            # A on time; B 2 days late; C 9 days late; D not delivered yet
+            "delivered_date": [date(2026, 3, 5), date(2026, 3, 7), date(2026, 3, 14), None],
+        }
+    )
+    reviews = pl.DataFrame(
+        {
+            "order_id": ["A", "B", "C", "C", "D", None],
+            "text": ["Fine", "Late and\nsloppy", None, "Nine days!", "Where is it?", "No order named"],
+            "published_at": [date(2026, 3, d) for d in (6, 9, 15, 16, 20, 21)],
+            "source": ["google"] * 6,
+            "rating": [1, 2, 1, 2, 1, 1],
+        }
+    )
+    tables = {"orders": orders, "reviews": reviews}
+    # By hand: late and with text are B (2 stars, 9 Mar) and C's second review (2 stars, 16 Mar): the newest wins.
+    # A was on time, C's 1-star review has no text, D was never delivered, the last names no order.
+    got = findings.late_order_review(tables, date(2026, 3, 1), date(2026, 3, 31))
+    assert got == findings.LateReview("Nine days!", date(2026, 3, 16), "google", 9, 2)
+    assert got.line == "“Nine days!” (2026-03-16, google, 9 days late, 2 of 5 stars)"
+    assert findings.late_order_review(tables, date(2026, 3, 1), date(2026, 3, 10)).text == "Late and\nsloppy"
+    assert findings.late_order_review(tables, date(2026, 3, 1), date(2026, 3, 8)) is None
+    unlinked = {"orders": orders, "reviews": reviews.drop("order_id")}
+    assert findings.late_order_review(unlinked, date(2026, 3, 1), date(2026, 3, 31)) is None
