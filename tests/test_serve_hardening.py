@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import tomllib
 from subprocess import PIPE
 
@@ -126,7 +127,12 @@ def _get(app, path: str) -> tuple[int, bytes]:
     async def send(message: dict) -> None:
         sent.append(message)
 
-    asyncio.run(app({"type": "http", "method": "GET", "path": path, "headers": []}, receive, send))
+    # On a thread of its own: a session-wide Playwright browser keeps an event loop running on this one.
+    call = threading.Thread(
+        target=asyncio.run, args=(app({"type": "http", "method": "GET", "path": path, "headers": []}, receive, send),)
+    )
+    call.start()
+    call.join(30)
     return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
 
 
