@@ -10,6 +10,8 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+import narwhals as nw
+
 from decisions import delivery, digest, evaluate, findings, rules, targets
 from decisions.errors import DecisionError
 from decisions.state import State
@@ -94,7 +96,7 @@ def run_alerts(args: argparse.Namespace, tables: Mapping[str, Any]) -> None:
 
 def _check_columns(config: rules.Config, rule: rules.Rule, tables: Mapping[str, Any]) -> None:
     """A where/by column no table has would silently filter nothing: refuse it, naming the rule."""
-    columns = {c for frame in tables.values() for c in getattr(frame, "columns", ())}
+    columns = {c for frame in tables.values() for c in nw.from_native(frame).lazy().collect_schema().names()}
     for column in (*rule.where, *rule.by):
         if column not in columns:
             raise DecisionError(f"{config.path}: rule {rule.name!r}: no table has a column {column!r}")

@@ -144,11 +144,13 @@ def _where(tables: dict[str, pl.DataFrame], table: str, where: dict[str, tuple[s
 
 def _with_delivery(texts: pl.DataFrame, tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
     """`delivery` (late | on_time, null when the text names no delivered order) and `days_late` per text."""
-    orders = tables.get("orders")
-    needed = {"order_id", "promised_date", "delivered_date"}
-    if orders is None or not needed <= set(orders.columns):
+    orders = nw.from_native(tables["orders"]).lazy() if "orders" in tables else None
+    needed = ["order_id", "promised_date", "delivered_date"]
+    if orders is None or not set(needed) <= set(orders.collect_schema().names()):
         return texts.with_columns(delivery=pl.lit(None, pl.String), days_late=pl.lit(None, pl.Int64))
-    status = delivery_status(nw.from_native(orders.select(*needed)).lazy()).collect().to_polars()
+    # Only the orders the texts name are read (orders may be millions of rows where they live).
+    named = texts.get_column("order_id").drop_nulls().unique().to_list()
+    status = delivery_status(orders.select(needed).filter(nw.col("order_id").is_in(named))).collect().to_polars()
     status = status.select(
         "order_id",
         delivery=pl.when(pl.col("late")).then(pl.lit(LATE)).otherwise(pl.lit(ON_TIME)),
