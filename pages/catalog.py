@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from ui import catalog, metric_page, page, state
+from ui import metric_page, page, state
+from ui.catalog import data as catalog
 
 with st.sidebar:
     chosen = state.select("Metric shown live", catalog.choices(), key=catalog.METRIC, default=catalog.ALL)

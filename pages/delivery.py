@@ -3,7 +3,9 @@
 import streamlit as st
 
 import metrics
-from ui import cards, charts, charts_satisfaction, charts_trend, delivery, page, query, state, suggested
+from ui import cards, charts, charts_trend, page, query, state, suggested
+from ui.delivery import data as delivery
+from ui.satisfaction import charts as charts_satisfaction
 
 f = page.header("Delivery", "Do parcels that leave on time also arrive on time?")
 SHIPPED, RECEIVED = "delivery.on_time_shipped", "delivery.on_time_received"

@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from ui import cards, charts_trend, delivery, overview, page, query
+from ui import cards, charts_trend, page, query
+from ui.delivery import data as delivery
+from ui.overview import data as overview
 
 f = page.header("Outside-In", "How does the business look from the customer's side?")
 

@@ -3,8 +3,7 @@
 import streamlit as st
 
 from ui import cards, page, state, suggested
-from ui import charts_retention as charts
-from ui import retention as data
+from ui.retention import charts, data
 
 f = page.header("Retention", "Do customers come back, and who stops?")
 CHURN, REPEAT, GRR, NRR = "retention.churn", "retention.repeat_purchase_rate", "retention.grr", "retention.nrr"

@@ -4,9 +4,8 @@ import streamlit as st
 
 import metrics
 from ui import cards, page, query, state
-from ui import charts_satisfaction as charts
-from ui import satisfaction as data
 from ui.charts_trend import band_trend, group_trends
+from ui.satisfaction import charts, data
 
 f = page.header("Satisfaction", "How do customers rate us, and where is it slipping?")
 NPS, CSAT, CES, STARS = data.NPS, data.CSAT, data.CES, data.STARS

@@ -3,9 +3,10 @@
 import streamlit as st
 
 import metrics
-from ui import cards, page, query, segments, state
-from ui import charts_segments as charts
+from ui import cards, page, query, state
 from ui import format as fmt
+from ui.segments import charts
+from ui.segments import data as segments
 
 f = page.header("Segments", "Which customers matter most, and what are they like?")
 

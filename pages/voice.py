@@ -3,9 +3,10 @@
 import streamlit as st
 
 import metrics
-from ui import cards, page, query, state, voice
-from ui import charts_voice as charts
+from ui import cards, page, query, state
 from ui import format as fmt
+from ui.voice import charts
+from ui.voice import data as voice
 
 f = page.header("Voice", "What are customers telling us, in their own words?")
 

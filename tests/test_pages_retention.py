@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from connectors.sample import STORY, generate
 from metrics.analysis.shifts import largest_shift
 from tests.apptest import run_page
-from ui import retention as rt
+from ui.retention import data as rt
 
 # ---------------------------------------------------------------- largest_shift
 

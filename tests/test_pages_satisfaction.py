@@ -16,7 +16,7 @@ import metrics
 from connectors.sample import STORY, generate
 from metrics.analysis.distribution import score_counts
 from tests.apptest import run_page
-from ui import satisfaction as sat
+from ui.satisfaction import data as sat
 
 
 def _responses(rows: list[tuple[str, int, str, str, date]]) -> pl.DataFrame:

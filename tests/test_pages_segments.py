@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from connectors.sample import STORY
 from tests.apptest import captions, run_page
-from ui import segments
+from ui.segments import data as segments
 
 PAGE = "pages/segments.py"
 CHART_IDS = ("segments-mix", "segments-compare", "segments-rfm")

@@ -16,7 +16,7 @@ from connectors.sample import STORY, generate
 from metrics.taxonomy import load_themes
 from tests.apptest import captions, run_page
 from ui import format as fmt
-from ui import voice
+from ui.voice import data as voice
 
 PAGE = "pages/voice.py"
 CHART_IDS = (

@@ -8,7 +8,7 @@ import pytest
 import metrics
 from connectors import sample
 from metrics.analysis import change, periods
-from ui.overview import CUSTOMER_KPIS, TWIN_PAIRS
+from ui.overview.data import CUSTOMER_KPIS, TWIN_PAIRS
 
 OVERVIEW_KPIS = (*(name for pair in TWIN_PAIRS for name in pair), *CUSTOMER_KPIS)
 

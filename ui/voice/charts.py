@@ -122,7 +122,7 @@ def complaints_vs_delivery(frame: pl.DataFrame, title: str, subtitle: str | list
     """Per region: x = on time as received, y = share of texts mentioning delivery speed, size = texts.
 
     Error bars are both 95 % intervals; regions flagged (customers complain while the shipped metric
-    says fine) are orange and named. `frame`: from ui.voice.complaints_vs_delivery.
+    says fine) are orange and named. `frame`: from ui.voice.data.complaints_vs_delivery.
     """
     statuses = {"complain while shipped on time": CUSTOMER_COLOR, "other regions": INTERNAL_COLOR}
     color = alt.Color("status:N", title=None, scale=_scale(statuses), legend=alt.Legend(orient="top", labelLimit=0))

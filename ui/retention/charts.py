@@ -7,7 +7,7 @@ import polars as pl
 
 from ui.charts import CUSTOMER_COLOR, INTERNAL_COLOR
 from ui.period_axis import period_x
-from ui.retention import COMPLETE, OPEN
+from ui.retention.data import COMPLETE, OPEN
 
 MAX_LABELLED_COHORTS = 30  # beyond this (weekly cohorts) cell labels overlap: values stay in the tooltip
 ROW, COLUMN = 22, 36

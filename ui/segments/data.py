@@ -9,8 +9,9 @@ import polars as pl
 from metrics.intervals import t_mean, wilson
 from metrics.ratings import LATE
 from metrics.segments import RFM_RULES
-from ui import query, voice
+from ui import query
 from ui.state import Filters
+from ui.voice import data as voice
 
 RFM_ORDER = tuple(name for name, _ in RFM_RULES)
 UNKNOWN = "unknown"

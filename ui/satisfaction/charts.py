@@ -7,7 +7,7 @@ import polars as pl
 
 from ui.charts import CUSTOMER_COLOR, INTERNAL_COLOR
 from ui.charts_trend import group_label
-from ui.satisfaction import CATEGORIES, CATEGORIES_ORDER
+from ui.satisfaction.data import CATEGORIES, CATEGORIES_ORDER
 
 CATEGORY_COLORS = {"detractors": "#d1495b", "passives": "#bfc5cc", "promoters": "#2e9e6b"}
 CATEGORY_SCALE = alt.Scale(domain=list(CATEGORIES), range=[CATEGORY_COLORS[c] for c in CATEGORIES])

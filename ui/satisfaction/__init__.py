@@ -1,0 +1,1 @@
+"""The Satisfaction page's own pieces: its data shaping (data.py) and charts (charts.py, where it has any)."""
