@@ -3,9 +3,9 @@
 import streamlit as st
 
 import metrics
-from ui import cards, charts, charts_trend, page, query, state, suggested
+from ui import cards, charts, charts_trend, late_cost, page, query, state, suggested
+from ui.delivery import charts as delivery_charts
 from ui.delivery import data as delivery
-from ui.satisfaction import charts as charts_satisfaction
 
 f = page.header("Delivery", "Do parcels that leave on time also arrive on time?")
 SHIPPED, RECEIVED = "delivery.on_time_shipped", "delivery.on_time_received"
@@ -33,10 +33,11 @@ page.chart(
     trend,
 )
 if page.full_page():
-    suggested.offer(delivery.suggested_events(f), "percent", "delivery")
+    with page.section("Suggested events"):
+        suggested.offer(delivery.suggested_events(f), "percent", "delivery")
 
-by_region, reason = delivery.region_gaps(f)
-if not page.unavailable(reason):
+with page.section():
+    by_region = delivery.region_gaps(f)
     page.chart(
         "delivery-gap-by-region",
         charts.gap_bars(
@@ -56,8 +57,8 @@ if not page.unavailable(reason):
         region_trend,
     )
 
-lead, reason = query.lead_times(f)
-if not page.unavailable(reason):
+with page.section():
+    lead = query.lead_times(f)
     page.chart(
         "delivery-lead-time",
         charts.lead_time_lines(
@@ -74,14 +75,14 @@ if page.full_page():
         "Reviews linked to an order that was delivered with a promised date: stars of the orders that arrived on"
         " time next to those that arrived late, and by days late."
     )
-    if cost := delivery.late_cost_sentence(f):
+with page.section():
+    if page.full_page() and (cost := late_cost.sentence(f)):
         st.markdown(cost)
-ratings, reason = delivery.late_ratings(f)
-if not page.unavailable(reason):
-    min_n = metrics.spec(delivery.RATING_BY_DELIVERY).min_n
+    ratings = delivery.late_ratings(f)
+    min_n = metrics.spec(late_cost.RATING_BY_DELIVERY).min_n
     page.chart(
         "delivery-late-ratings",
-        charts_satisfaction.rating_dots(
+        delivery_charts.rating_dots(
             ratings,
             min_n,
             "Review stars: orders on time vs late",
@@ -90,12 +91,12 @@ if not page.unavailable(reason):
         ratings,
     )
     if page.full_page():
-        cards.definition_popover(metrics.spec(delivery.RATING_BY_DELIVERY))
+        cards.definition_popover(metrics.spec(late_cost.RATING_BY_DELIVERY))
 
 if page.full_page():
     st.subheader("Where parcels arrive late")
-cells, reason = delivery.map_cells(f)
-if not page.unavailable(reason):
+with page.section():
+    cells = delivery.map_cells(f)
     page.chart(
         "delivery-map",
         charts.destination_scatter(cells, "On time as received by destination", "Half-degree cells; size = orders"),
@@ -108,8 +109,8 @@ if not page.unavailable(reason):
             + " · ".join(f":{c}[●] {label}" for label, c in delivery.LEGEND_NAMES)
         )
 
-carriers, reason = delivery.carrier_gaps(f)
-if not page.unavailable(reason):
+with page.section():
+    carriers = delivery.carrier_gaps(f)
     page.chart(
         "delivery-carrier-gap",
         charts.gap_bars(

@@ -2,8 +2,7 @@
 
 import streamlit as st
 
-from ui import cards, charts_trend, page, query
-from ui.delivery import data as delivery
+from ui import cards, charts_trend, late_cost, page, query
 from ui.overview import data as overview
 
 f = page.header("Outside-In", "How does the business look from the customer's side?")
@@ -39,29 +38,32 @@ page.chart(
 
 if page.full_page():
     st.subheader("Perception gap over the selected window")
-    st.dataframe(overview.perception_gaps(f), hide_index=True, width="stretch")
+    with page.section():
+        st.dataframe(overview.perception_gaps(f), hide_index=True, width="stretch")
 
     st.subheader("How customers feel and behave")
-    if late_cost := delivery.late_cost_sentence(f):
-        st.markdown(late_cost)
+    with page.section():
+        if sentence := late_cost.sentence(f):
+            st.markdown(sentence)
     for column, name in zip(st.columns(3) + st.columns(3), overview.CUSTOMER_KPIS, strict=False):
         with column:
             cards.kpi_card(name, f)
 
     st.subheader("Fastest-rising complaint themes")
-    rising = overview.rising_themes(f)
-    if rising.is_empty():
-        st.caption("Not enough customer texts in this view to compare the last three months with the three before.")
-    else:
-        st.dataframe(
-            rising,
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "theme": "Theme",
-                "before": st.column_config.NumberColumn("Share of texts, 3 months before", format="percent"),
-                "recent": st.column_config.NumberColumn("Share of texts, last 3 months", format="percent"),
-                "change_pts": st.column_config.NumberColumn("Change (points)", format="%+.1f"),
-                "texts_recent": st.column_config.NumberColumn("Texts, last 3 months (n)", format="%d"),
-            },
-        )
+    with page.section():
+        rising = overview.rising_themes(f)
+        if rising.is_empty():
+            st.caption("Not enough customer texts in this view to compare the last three months with the three before.")
+        else:
+            st.dataframe(
+                rising,
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "theme": "Theme",
+                    "before": st.column_config.NumberColumn("Share of texts, 3 months before", format="percent"),
+                    "recent": st.column_config.NumberColumn("Share of texts, last 3 months", format="percent"),
+                    "change_pts": st.column_config.NumberColumn("Change (points)", format="%+.1f"),
+                    "texts_recent": st.column_config.NumberColumn("Texts, last 3 months (n)", format="%d"),
+                },
+            )

@@ -10,7 +10,8 @@ CHURN, REPEAT, GRR, NRR = "retention.churn", "retention.repeat_purchase_rate", "
 
 if page.full_page():
     mode = state.segmented("Cohort mode", data.MODES, key="mode", default="return_on", help=data.MODE_HELP)
-    st.markdown(data.takeaway(f, mode))
+    with page.section():
+        st.markdown(data.takeaway(f, mode))
     columns = st.columns(4)
     for column, name in zip(columns, (CHURN, REPEAT, GRR, NRR), strict=True):
         with column:
@@ -21,10 +22,8 @@ if page.full_page():
 else:
     mode = data.mode_in_url()
 
-cohort, reason = data.cohorts(f, mode)
-if not reason and cohort.is_empty():
-    reason = "No orders in this view: widen the dates or clear filters."
-if not page.unavailable(reason):
+with page.section():
+    cohort = data.view_cohorts(f, mode)
     how = data.came_back(mode, "period").replace("the next period", "in period k")
     cells, sizes = data.heatmap_cells(cohort, f.grain), data.cohort_sizes(cohort, f.grain)
     page.chart(
@@ -84,8 +83,8 @@ with right:
         ("Returning = bought in an earlier period, before the window too",),
     )
 
-revenue, reason = data.revenue_pair(f)
-if not page.unavailable(reason):
+with page.section():
+    revenue = data.revenue_pair(f)
     page.chart(
         "retention-revenue",
         charts.revenue_lines(

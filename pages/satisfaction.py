@@ -15,15 +15,16 @@ BAND = {NPS: "adjusted Wald", CSAT: "Wilson", CES: "Student t"}
 
 if page.full_page():
     split = state.segmented("Break down by", data.SPLITS, key="split", default="segment")
-    st.markdown(data.takeaway(f))
+    with page.section():
+        st.markdown(data.takeaway(f))
     for column, name in zip(st.columns(3), (NPS, CSAT, CES), strict=True):
         with column:
             cards.kpi_card(name, f)
 else:
     split = data.split_in_url()
 
-nps, reason = query.metric_or_error(NPS, f)
-if not page.unavailable(reason):
+with page.section():
+    nps = query.metric(NPS, f)
     min_n = metrics.spec(NPS).min_n
     left, right = st.columns(2)
     with left:
@@ -57,14 +58,13 @@ if not page.unavailable(reason):
         )
 
 left, right = st.columns(2)
-with left:
-    dist, reason = data.score_distribution(f)
-    if not page.unavailable(reason):
-        page.chart(
-            "satisfaction-score-distribution",
-            charts.score_bars(dist, "How customers score us, 0 to 10", "NPS answers per score over the whole window"),
-            dist,
-        )
+with left, page.section():
+    dist = data.score_distribution(f)
+    page.chart(
+        "satisfaction-score-distribution",
+        charts.score_bars(dist, "How customers score us, 0 to 10", "NPS answers per score over the whole window"),
+        dist,
+    )
 with right:
     page.metric_trend("satisfaction-csat-trend", CSAT, f)
 with left:
@@ -75,17 +75,14 @@ if page.full_page():
     card, shares = st.columns([1, 2])
     with card:
         cards.kpi_card(STARS, f)
-    with shares:
+    with shares, page.section():
         if line := data.review_shares(f):
             st.markdown(line)
 stars_spec = metrics.spec(STARS)
-stars, reason = query.metric_or_error(STARS, f)
-if not page.unavailable(reason):
-    page.metric_trend("satisfaction-review-rating-trend", STARS, f, ("Star-only reviews count: most have no text",))
-    for group in ("source", "region"):  # by site and by region (reviews carry no segment)
-        stars, reason = query.metric_or_error(STARS, f, by=(group,))
-        if page.unavailable(reason):
-            continue
+page.metric_trend("satisfaction-review-rating-trend", STARS, f, ("Star-only reviews count: most have no text",))
+for group in ("source", "region"):  # by site and by region (reviews carry no segment)
+    with page.section():
+        stars = query.metric(STARS, f, by=(group,))
         page.chart(
             f"satisfaction-review-rating-by-{group}",
             group_trends(
@@ -102,13 +99,14 @@ if not page.unavailable(reason):
 
 if page.full_page():
     st.subheader(f"By {split}")
-    table, reason = data.summary(f, split)
-    if not page.unavailable(reason) and table.height:
-        st.caption(
-            f"Whole window. Grey italic: fewer answers than the metric's minimum (NPS {metrics.spec(NPS).min_n}, "
-            f"CSAT {metrics.spec(CSAT).min_n}, CES {metrics.spec(CES).min_n}); the trust column says why."
-        )
-        st.dataframe(data.summary_style(table, data.short_min_ns()), hide_index=True, width="stretch")
+    with page.section():
+        table = data.summary(f, split)
+        if table.height:
+            st.caption(
+                f"Whole window. Grey italic: fewer answers than the metric's minimum (NPS {metrics.spec(NPS).min_n}, "
+                f"CSAT {metrics.spec(CSAT).min_n}, CES {metrics.spec(CES).min_n}); the trust column says why."
+            )
+            st.dataframe(data.summary_style(table, data.short_min_ns()), hide_index=True, width="stretch")
 
 for name, chart_id in (
     (NPS, "satisfaction-nps-by-group"),
@@ -116,26 +114,25 @@ for name, chart_id in (
     (CES, "satisfaction-ces-by-group"),
 ):
     spec = metrics.spec(name)
-    frame, reason = query.metric_or_error(name, f, by=(split,))
-    if page.unavailable(reason):
-        continue
-    page.chart(
-        chart_id,
-        group_trends(
+    with page.section():
+        frame = query.metric(name, f, by=(split,))
+        page.chart(
+            chart_id,
+            group_trends(
+                frame,
+                split,
+                AXIS_UNIT[name],
+                spec.min_n,
+                f"{spec.title} by {split}",
+                f"By {f.grain}; band: 95 % {BAND[name]} interval; hollow grey: n < {spec.min_n}; "
+                "header: answers in the whole window",
+                reference=0 if name == NPS else None,
+            ),
             frame,
-            split,
-            AXIS_UNIT[name],
-            spec.min_n,
-            f"{spec.title} by {split}",
-            f"By {f.grain}; band: 95 % {BAND[name]} interval; hollow grey: n < {spec.min_n}; "
-            "header: answers in the whole window",
-            reference=0 if name == NPS else None,
-        ),
-        frame,
-    )
+        )
 
-nps_by, reason = query.metric_or_error(NPS, f, by=(split,))
-if not page.unavailable(reason):
+with page.section():
+    nps_by = query.metric(NPS, f, by=(split,))
     min_n = metrics.spec(NPS).min_n
     mix = data.with_period_label(data.nps_mix(nps_by, (split,)), f.grain)
     page.chart(
@@ -151,8 +148,8 @@ if not page.unavailable(reason):
         mix,
     )
 
-dist, reason = data.score_distribution(f, by=(split,))
-if not page.unavailable(reason):
+with page.section():
+    dist = data.score_distribution(f, by=(split,))
     min_n = metrics.spec(NPS).min_n
     page.chart(
         "satisfaction-distribution-by-group",

@@ -3,17 +3,15 @@
 import streamlit as st
 
 import metrics
-from ui import cards, page, query, state
+from ui import cards, page, state
 from ui import format as fmt
 from ui.segments import charts
 from ui.segments import data as segments
 
 f = page.header("Segments", "Which customers matter most, and what are they like?")
 
-_, reason = query.metric_or_error("segments.summary", f)
-if page.unavailable(reason):
-    page.stop()
-summary = segments.summary(f)
+with page.section(or_stop=True):
+    summary = segments.summary(f)
 if summary.is_empty():
     st.info("No customers ordered in this view.", icon=":material/info:")
     page.stop()
@@ -49,27 +47,22 @@ page.chart(
     compare,
 )
 
-rfm, rfm_reason = None, None
-try:
+with page.section("RFM segments"):
     rfm = segments.rfm(f)
-except metrics.MetricError as err:
-    rfm_reason = str(err)
-if rfm_reason:
-    st.info(f"RFM segments are not available: {rfm_reason}", icon=":material/info:")
-elif rfm is not None and rfm.height:
-    rfm_mix = segments.mix(rfm)
-    page.chart(
-        "segments-rfm",
-        charts.share_bars(
+    if rfm.height:
+        rfm_mix = segments.mix(rfm)
+        page.chart(
+            "segments-rfm",
+            charts.share_bars(
+                rfm_mix,
+                list(segments.RFM_ORDER),
+                "RFM segments: share of customers and of revenue",
+                "Recency, frequency and monetary quintiles (1-5) per customer, named by the first matching rule",
+            ),
             rfm_mix,
-            list(segments.RFM_ORDER),
-            "RFM segments: share of customers and of revenue",
-            "Recency, frequency and monetary quintiles (1-5) per customer, named by the first matching rule",
-        ),
-        rfm_mix,
-    )
-    if page.full_page():
-        cards.definition_popover(metrics.spec("segments.rfm"))
+        )
+        if page.full_page():
+            cards.definition_popover(metrics.spec("segments.rfm"))
 
 if page.full_page():
     st.subheader("Persona")
@@ -106,23 +99,22 @@ if page.full_page():
             if row[n] < min_n:
                 note = f":gray-background[below min n {min_n}: too few to trust] · {note}"
             column.caption(note)
-        themes, themes_reason = segments.top_themes(f, chosen)
-        if themes_reason:
-            st.info(f"Themes are not available: {themes_reason}", icon=":material/info:")
-        elif themes is not None and themes.height:
-            st.markdown("**What they write about** (survey comments)")
-            st.caption(
-                " · ".join(
-                    f"{t['label']} {t['share']:.0%} (n = {t['n']:,}, 95 % CI {t['ci_low']:.0%}–{t['ci_high']:.0%})"
-                    for t in themes.iter_rows(named=True)
+        with page.section("Themes"):
+            themes = segments.top_themes(f, chosen)
+            if themes.height:
+                st.markdown("**What they write about** (survey comments)")
+                st.caption(
+                    " · ".join(
+                        f"{t['label']} {t['share']:.0%} (n = {t['n']:,}, 95 % CI {t['ci_low']:.0%}–{t['ci_high']:.0%})"
+                        for t in themes.iter_rows(named=True)
+                    )
                 )
-            )
-            quotes = segments.sample_verbatims(f, chosen, themes.get_column("theme").to_list())
-            if quotes.height:
-                st.markdown("**In their words**")
-                for q in quotes.iter_rows(named=True):
-                    # Plain text: comments are never rendered as markup.
-                    st.text(f"“{q['text']}” ({q['date']:%Y-%m-%d}, {q['source']})")
+                quotes = segments.sample_verbatims(f, chosen, themes.get_column("theme").to_list())
+                if quotes.height:
+                    st.markdown("**In their words**")
+                    for q in quotes.iter_rows(named=True):
+                        # Plain text: comments are never rendered as markup.
+                        st.text(f"“{q['text']}” ({q['date']:%Y-%m-%d}, {q['source']})")
         if late := segments.late_order_quote(f, chosen):
             st.markdown("**When an order arrived late**")
             st.text(late)  # plain text: reviews are never rendered as markup

@@ -3,35 +3,18 @@
 import streamlit as st
 
 import metrics
-from ui import cards, page, query, state
+from ui import cards, page, state, verbatims
 from ui import format as fmt
 from ui.voice import charts
 from ui.voice import data as voice
 
 f = page.header("Voice", "What are customers telling us, in their own words?")
 
-_, reason = query.metric_or_error("voice.themes", f, grain="all")
-if page.unavailable(reason):
-    page.stop()
-impact, impact_reason = query.metric_or_error("voice.theme_impact", f, grain="all")
-impact = None if impact_reason else voice.theme_impact(f)
-try:
-    regions, region_reason = voice.complaints_vs_delivery(f), None
-except metrics.MetricError as err:
-    regions, region_reason = None, str(err)
-
-if page.full_page():
-    sentence = voice.takeaway(impact, regions)
-    if sentence:
-        st.markdown(f"**{fmt.md_escape(sentence)}**")
+# Every section reads voice.themes: without it the page has nothing to say.
+with page.section(or_stop=True):
     top = voice.themes_overall(f)
-    st.caption(
-        "Most mentioned over the window: "
-        + ", ".join(f"{r['label']} {r['share']:.0%}" for r in top.head(3).iter_rows(named=True))
-        + f" of {top.get_column('n').max():,} texts (surveys, reviews and notes; star-only reviews have no words"
-        " and are not counted)."
-    )
-    cards.definition_popover(metrics.spec("voice.themes"))
+head = st.container()  # the takeaway, written below once the sections have their numbers
+impact = regions = None  # stay None when their section cannot be drawn
 
 over_time = voice.themes_by_channel(f)
 page.chart(
@@ -45,7 +28,8 @@ page.chart(
     over_time,
 )
 
-if not page.unavailable(impact_reason):
+with page.section("What each NPS group writes about"):
+    impact = voice.theme_impact(f)
     by_group = voice.theme_by_nps_group(f)
     page.chart(
         "voice-themes-by-nps-group",
@@ -70,9 +54,9 @@ if not page.unavailable(impact_reason):
     if page.full_page():
         cards.definition_popover(metrics.spec("voice.theme_impact"))
 
-if region_reason:
-    st.info(f"Complaints vs delivery by region is not available: {region_reason}", icon=":material/info:")
-elif regions is not None and regions.height:
+with page.section("Complaints vs delivery by region"):
+    regions = voice.complaints_vs_delivery(f)
+if regions is not None and regions.height:
     page.chart(
         "voice-complaints-vs-delivery",
         charts.complaints_vs_delivery(
@@ -89,31 +73,43 @@ elif regions is not None and regions.height:
     )
 
 if page.full_page():
+    with head:
+        if sentence := voice.takeaway(impact, regions):
+            st.markdown(f"**{fmt.md_escape(sentence)}**")
+        st.caption(
+            "Most mentioned over the window: "
+            + ", ".join(f"{r['label']} {r['share']:.0%}" for r in top.head(3).iter_rows(named=True))
+            + f" of {top.get_column('n').max():,} texts (surveys, reviews and notes; star-only reviews have no words"
+            " and are not counted)."
+        )
+        cards.definition_popover(metrics.spec("voice.themes"))
     st.subheader("Verbatims")
     st.caption("What customers actually wrote, newest first. Theme matching uses the same keyword rules as the charts.")
     pick_theme, pick_source, pick_delivery, search = st.columns([2, 3, 2, 3])
     with pick_theme:
-        theme = state.select("Theme", (voice.ALL, *(t.id for t in voice.themes())), key="theme", default=voice.ALL)
+        theme = state.select(
+            "Theme", (verbatims.ALL, *(t.id for t in verbatims.themes())), key="theme", default=verbatims.ALL
+        )
     with pick_source:
-        source = state.segmented("Source", (voice.ALL, *voice.CHANNELS), key="source", default=voice.ALL)
+        source = state.segmented("Source", (verbatims.ALL, *voice.CHANNELS), key="source", default=verbatims.ALL)
     with pick_delivery:
         delivery = state.segmented(
-            "Order arrived", (voice.ALL, *voice.DELIVERIES), key="delivery", default=voice.ALL,
+            "Order arrived", (verbatims.ALL, *voice.DELIVERIES), key="delivery", default=verbatims.ALL,
             help="Feedback that names its order (order_id): was that order delivered after its promised date?",
         )  # fmt: skip
     with search:
         words = state.text("Search the text", key="q", placeholder="e.g. late, refund")
     shown, matches = voice.verbatims(f, theme, source, words, delivery=delivery)
-    if delivery != voice.ALL and not voice.names_delivered_orders(f):
+    if delivery != verbatims.ALL and not voice.names_delivered_orders(f):
         st.info(
             "No text in this view names a delivered order: feedback needs an order_id that the orders table"
             " knows, with its promised and delivered dates.",
             icon=":material/info:",
         )
-    about = "any theme" if theme == voice.ALL else voice.theme_label(theme)
+    about = "any theme" if theme == verbatims.ALL else verbatims.theme_label(theme)
     st.caption(
-        f"{matches:,} texts match ({about}, {'all sources' if source == voice.ALL else source}"
-        + ("" if delivery == voice.ALL else f", about orders that arrived {delivery.replace('_', ' ')}")
+        f"{matches:,} texts match ({about}, {'all sources' if source == verbatims.ALL else source}"
+        + ("" if delivery == verbatims.ALL else f", about orders that arrived {delivery.replace('_', ' ')}")
         + (", with the search words" if words.strip() else "")
         + f"); showing the newest {min(matches, voice.VERBATIM_LIMIT):,}."
     )

@@ -16,6 +16,7 @@ from connectors.sample import STORY, generate
 from metrics.taxonomy import load_themes
 from tests.apptest import captions, run_page
 from ui import format as fmt
+from ui import verbatims
 from ui.voice import data as voice
 
 PAGE = "pages/voice.py"
@@ -76,7 +77,7 @@ def test_url_keys_filter_the_verbatims() -> None:
 
 def test_tampered_theme_falls_back_with_a_notice() -> None:
     at = run({"theme": "<script>x</script>", "source": "fax"})
-    assert at.selectbox(key="theme").value == voice.ALL
+    assert at.selectbox(key="theme").value == verbatims.ALL
     notice = captions(at)
     assert "ignored" in notice and "theme=" in notice and "source=" in notice
     assert not at.error
@@ -121,7 +122,7 @@ def test_theme_matching_is_the_taxonomy_pattern() -> None:
             "text": ["Delayed again!", "I can relate", "Still waiting for it", "LATE", "Took ages, price ok"],
         }
     )
-    found = voice.match(frame, "delivery_speed")
+    found = verbatims.match(frame, "delivery_speed")
     # Whole words, case-insensitive; newest first; 'relate' is not 'late'.
     assert found.get_column("text").to_list() == [
         "Took ages, price ok",
@@ -129,9 +130,9 @@ def test_theme_matching_is_the_taxonomy_pattern() -> None:
         "Still waiting for it",
         "Delayed again!",
     ]
-    assert voice.match(frame, "delivery_speed", "reviews").height == 1
-    assert voice.match(frame, search="AGAIN").get_column("text").to_list() == ["Delayed again!"]
-    assert voice.match(frame, search="a.e").is_empty(), "search is literal, not a regex"
+    assert verbatims.match(frame, "delivery_speed", "reviews").height == 1
+    assert verbatims.match(frame, search="AGAIN").get_column("text").to_list() == ["Delayed again!"]
+    assert verbatims.match(frame, search="a.e").is_empty(), "search is literal, not a regex"
 
 
 @settings(deadline=None)
@@ -144,7 +145,7 @@ def test_match_agrees_with_the_metric_pattern(texts: list[str]) -> None:
     )
     for theme in load_themes():
         expected = frame.filter(pl.col("text").str.contains(theme.pattern)).height
-        assert voice.match(frame, theme.id).height == expected
+        assert verbatims.match(frame, theme.id).height == expected
 
 
 def test_takeaway_names_flagged_region_and_costliest_theme() -> None:
@@ -185,7 +186,7 @@ def test_verbatim_counts_equal_the_metric_counts() -> None:
 
     f = Filters(STORY.start, STORY.end, regions=(STORY.region,))
     counted = metrics.compute("voice.themes", generate(), grain="all", where={"region": [STORY.region]})
-    texts = voice.all_texts(f)
+    texts = verbatims.all_texts(f)
     for theme in load_themes():
         expected = counted.filter(pl.col("theme") == theme.id).get_column("value").sum()
-        assert voice.match(texts, theme.id).height == expected, theme.id
+        assert verbatims.match(texts, theme.id).height == expected, theme.id

@@ -9,7 +9,7 @@ from metrics.analysis import change, periods
 from metrics.retention_window import WINDOW_DAYS
 from metrics.spec import MetricSpec
 from ui import format as fmt
-from ui import query
+from ui import page, query
 from ui.state import Filters
 
 LENS_LABEL = {"internal": "Inside-out", "customer": "Customer lens"}
@@ -49,12 +49,10 @@ def goal_note(spec: MetricSpec, value: float | None, filters: Filters) -> str | 
     return f":green[{where}: met, {gap} to spare]" if goal.met(value) else f":red[{where}: {gap} short]"
 
 
+@page.section()
 def _card_body(spec: MetricSpec, filters: Filters) -> None:
     """The latest finished period and its change vs the finished one before; an open period only "so far"."""
-    frame, error = query.metric_or_error(spec.name, filters)
-    if error:
-        st.warning(error, icon=":material/block:")
-        return
+    frame = query.metric(spec.name, filters)
     current, previous = change.latest_two(frame)
     _, still_open = change.finished_and_open(frame)
     if current is None and still_open is None:

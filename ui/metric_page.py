@@ -21,10 +21,8 @@ def render(name: str) -> None:
     """Card and trend with its interval band, beside its twin if it has one; a table for table metrics."""
     spec = metrics.spec(name)
     f = page.header(spec.title, spec.definition.split("\n", 1)[0])
-    frame, error = query.metric_or_error(name, f)
-    if error:
-        st.warning(error, icon=":material/block:")
-        return
+    with page.section(or_stop=True):
+        frame = query.metric(name, f)
     if spec.kind != "series":
         if page.full_page():
             cards.definition_popover(spec)
@@ -53,8 +51,11 @@ def render(name: str) -> None:
 
 def _breakdown(spec: metrics.MetricSpec, f: Filters, column: str) -> None:
     """The metric's trend per `column` value, when a table it reads has that column."""
-    frame, error = query.metric_or_error(spec.name, f, by=(column,))
-    if error or frame is None or frame.get_column(column).drop_nulls().is_empty():
+    try:
+        frame = query.metric(spec.name, f, by=(column,))
+    except metrics.MetricError:  # the data has no such column: said in the caption below, not an error
+        frame = None
+    if frame is None or frame.get_column(column).drop_nulls().is_empty():
         if page.full_page():
             st.caption(f"No breakdown by {column}: the data this metric reads has no {column}.")
         return

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 import altair as alt
 import polars as pl
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 
 import metrics
-from ui import data, export, query, state
+from ui import data, export, query, state, streamlit_private
 from ui.charts_trend import band_trend
 from ui.state import Filters
 
@@ -24,10 +24,9 @@ def run_inside_app() -> None:
     A server whose first request opens a page URL directly (/delivery) before any
     run has called st.navigation still believes in the old pages-folder mode and
     runs pages/delivery.py bare: no sidebar filters, no footer. Turn that mode off
-    for the process, as st.navigation itself does, and run again through app.py.
+    for the process, as st.navigation itself does (ui.streamlit_private), and run again through app.py.
     """
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
+    if streamlit_private.leave_pages_folder_mode():
         st.rerun()
 
 
@@ -83,11 +82,26 @@ def chart(
             )
 
 
-def unavailable(reason: str | None) -> bool:
-    """Say why a section cannot be drawn, in an info box; True when there is a reason (skip the section)."""
-    if reason:
-        st.info(reason, icon=":material/info:")
-    return bool(reason)
+class EmptyView(metrics.MetricError):
+    """The view selects no rows a section needs (raised by page pieces, shown by section())."""
+
+
+def missing(error: metrics.MetricError, what: str | None = None) -> None:
+    """The "why this section is missing" box."""
+    st.info(f"{what} cannot be shown: {error}" if what else str(error), icon=":material/info:")
+
+
+@contextmanager
+def section(what: str | None = None, *, or_stop: bool = False) -> Iterator[None]:
+    """A part of the page that needs data the view may lack. Page pieces raise (MetricError and its kinds,
+    EmptyView); here, and only here, the error becomes the box that says why the part is missing, and the
+    page goes on (or, with `or_stop`, ends there with its footer). Also a decorator: `@page.section()`."""
+    try:
+        yield
+    except metrics.MetricError as err:
+        missing(err, what)
+        if or_stop:
+            stop()
 
 
 def stop() -> None:
@@ -118,9 +132,13 @@ INTERVAL_NAMES = {"wilson": "Wilson", "nps": "adjusted Wald", "t": "Student t", 
 def metric_trend(chart_id: str, name: str, filters: Filters, notes: tuple[str, ...] = ()) -> None:
     """One metric's trend with its 95 % band (or the reason it cannot be drawn)."""
     spec = metrics.spec(name)
-    frame, reason = query.metric_or_error(name, filters)
-    if unavailable(reason):
-        return
+    with section():
+        _trend(chart_id, spec, filters, notes)
+
+
+def _trend(chart_id: str, spec: metrics.MetricSpec, filters: Filters, notes: tuple[str, ...]) -> None:
+    name = spec.name
+    frame = query.metric(name, filters)
     band = INTERVAL_NAMES.get(spec.interval)
     how = f"band: 95 % {band} interval" if band else "no interval"
     subtitle = [f"By {filters.grain}; {how}; hollow grey: n < {spec.min_n}", *notes]

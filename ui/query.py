@@ -69,14 +69,6 @@ def through(filters: Filters) -> date | None:
     return periods.through(choices().last, filters.end)
 
 
-def metric_or_error(name: str, filters: Filters, **kwargs) -> tuple[pl.DataFrame | None, str | None]:
-    """Like metric(), but a metric that cannot run (e.g. missing column) returns its reason."""
-    try:
-        return metric(name, filters, **kwargs), None
-    except metrics.MetricError as err:
-        return None, str(err)
-
-
 @st.cache_data(show_spinner=False, max_entries=8)
 def _choices(version: str) -> Choices:
     del version
@@ -152,16 +144,14 @@ def gap_sentence(internal: str, customer: str, filters: Filters) -> str | None:
 LEAD_TIMES = ("delivery.lead_time_internal", "delivery.lead_time_customer")
 
 
-def lead_times(filters: Filters) -> tuple[pl.DataFrame | None, str | None]:
-    """Median and p90 lead time per lens in long form (period, lens, stat, days), or why not."""
-    try:
-        both = twins(*LEAD_TIMES, filters)
-    except metrics.MetricError as err:
-        return None, str(err)
-    long = both.select("period", "lens", median="value", p90="p90").unpivot(
-        index=["period", "lens"], variable_name="stat", value_name="days"
+def lead_times(filters: Filters) -> pl.DataFrame:
+    """Median and p90 lead time per lens in long form (period, lens, stat, days)."""
+    long = (
+        twins(*LEAD_TIMES, filters)
+        .select("period", "lens", median="value", p90="p90")
+        .unpivot(index=["period", "lens"], variable_name="stat", value_name="days")
     )
-    return long, None
+    return long
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

@@ -10,8 +10,10 @@ import streamlit as st
 import metrics
 from decisions import events
 from metrics.analysis.shifts import share_shifts
-from metrics.ratings import LATE, ON_TIME, late_cost
+from metrics.errors import MissingData
+from metrics.ratings import LATE, ON_TIME
 from ui import data, query
+from ui.late_cost import RATING_BY_DELIVERY
 from ui.state import Filters
 
 RECEIVED = "delivery.on_time_received"
@@ -35,14 +37,11 @@ def _cells(version: str, start: date, end: date, where: tuple[tuple[str, tuple[s
     )  # fmt: skip
 
 
-def map_cells(filters: Filters) -> tuple[pl.DataFrame | None, str | None]:
+def map_cells(filters: Filters) -> pl.DataFrame:
     """On time as received per destination cell (lat/lon snapped to a grid), with colour and radius."""
     if not {"lat", "lon"} <= set(data.dataset().columns("orders")):
-        return None, "The map needs destination coordinates: orders.lat and orders.lon are not in the data."
-    try:
-        cells = _cells(data.version(), filters.start, filters.end, filters.where_key())
-    except metrics.MetricError as err:
-        return None, str(err)
+        raise MissingData("The map needs destination coordinates: orders.lat and orders.lon are not in the data.")
+    cells = _cells(data.version(), filters.start, filters.end, filters.where_key())
     color = pl.lit(RAMP[0][1])
     for threshold, rgba in RAMP[1:]:
         color = pl.when(pl.col("value") >= threshold).then(pl.lit(rgba)).otherwise(color)
@@ -54,32 +53,23 @@ def map_cells(filters: Filters) -> tuple[pl.DataFrame | None, str | None]:
             on_time=(pl.col("value") * 100).round(1),
         )
         .sort("region", "cell_lat", "cell_lon")
-    ), None
+    )
 
 
-def carrier_gaps(filters: Filters) -> tuple[pl.DataFrame | None, str | None]:
-    return _gaps(filters, "carrier")
+def carrier_gaps(filters: Filters) -> pl.DataFrame:
+    return query.gap_by("delivery.on_time_shipped", RECEIVED, filters, "carrier")
 
 
-def region_gaps(filters: Filters) -> tuple[pl.DataFrame | None, str | None]:
-    """Both lenses per region over the window, or why not (e.g. orders without a region, as marketplace
-    exports come): the page says so and goes on."""
-    return _gaps(filters, "region")
-
-
-def _gaps(filters: Filters, category: str) -> tuple[pl.DataFrame | None, str | None]:
-    try:
-        return query.gap_by("delivery.on_time_shipped", RECEIVED, filters, category), None
-    except metrics.MetricError as err:
-        return None, str(err)
+def region_gaps(filters: Filters) -> pl.DataFrame:
+    """Both lenses per region over the window; raises when the data cannot say (e.g. orders without a region,
+    as marketplace exports come): the page says so and goes on."""
+    return query.gap_by("delivery.on_time_shipped", RECEIVED, filters, "region")
 
 
 def suggested_events(filters: Filters) -> pl.DataFrame | None:
     """Where on time as received changed level per region (finished periods, 95 % intervals apart), as rows
-    for the events table (decisions.events.suggested); None when the metric cannot run by region."""
-    trend, error = query.metric_or_error(RECEIVED, filters, by=("region",))
-    if error or trend is None or "region" not in trend.columns:
-        return None
+    for the events table (decisions.events.suggested); raises when the metric cannot run by region."""
+    trend = query.metric(RECEIVED, filters, by=("region",))
     spec = metrics.spec(RECEIVED)
     finished = trend.drop_nulls("region").filter(pl.col("complete"))
     shifts = share_shifts(finished, "period", "n", "value", by=("region",), min_weight=spec.min_n)
@@ -94,7 +84,6 @@ def carrier_trends(filters: Filters, carriers: list[str]) -> pl.DataFrame:
 
 # --- What a late delivery costs -----------------------------------------------------------------------------
 
-RATING_BY_DELIVERY = "satisfaction.rating_by_delivery"
 DELIVERY_LABELS = {
     ON_TIME: "On time",
     LATE: "Late (all)",
@@ -104,34 +93,15 @@ DELIVERY_LABELS = {
 }
 
 
-def late_ratings(filters: Filters) -> tuple[pl.DataFrame | None, str | None]:
+def late_ratings(filters: Filters) -> pl.DataFrame:
     """Over the whole window: mean stars of on-time orders, of late ones, and of each days-late band, with
     intervals and the difference to on time; `label` reads as the chart's rows, in DELIVERY_LABELS order."""
-    late, reason = query.metric_or_error(RATING_BY_DELIVERY, filters, grain="all")
-    if reason:
-        return None, reason
+    late = query.metric(RATING_BY_DELIVERY, filters, grain="all")
     bands = query.metric(RATING_BY_DELIVERY, filters, grain="all", lateness="bands")
     both = pl.concat([late, bands.filter(pl.col("delivery") != ON_TIME)])
     order = pl.Enum(list(DELIVERY_LABELS))
-    return both.with_columns(
-        label=pl.col("delivery").replace_strict(DELIVERY_LABELS), rank=pl.col("delivery").cast(order)
-    ).sort("rank").drop("rank"), None
-
-
-def late_cost_sentence(filters: Filters) -> str | None:
-    """'Orders that arrive late are rated 1.3 stars lower (95 % CI ...)', or None when the data cannot say."""
-    frame, reason = query.metric_or_error(RATING_BY_DELIVERY, filters, grain="all")
-    if reason or frame is None:
-        return None
-    cost = late_cost(frame, metrics.spec(RATING_BY_DELIVERY).min_n)
-    if cost is None:
-        return None
-    direction = "lower" if cost.difference < 0 else "higher"
-    low, high = sorted((abs(cost.ci_low), abs(cost.ci_high))) if cost.clear else (cost.ci_low, cost.ci_high)
-    interval = (
-        f"95 % CI {low:.1f} to {high:.1f}" if cost.clear else f"95 % CI {low:+.1f} to {high:+.1f}: no clear difference"
-    )
     return (
-        f"Orders that arrive late are rated **{abs(cost.difference):.1f} stars {direction}** than orders that arrive"
-        f" on time ({interval}; {cost.late_n:,} reviews of late orders, {cost.on_time_n:,} of on-time ones)."
+        both.with_columns(label=pl.col("delivery").replace_strict(DELIVERY_LABELS), rank=pl.col("delivery").cast(order))
+        .sort("rank")
+        .drop("rank")
     )

@@ -8,8 +8,8 @@ import polars as pl
 
 import metrics
 from metrics.analysis import change, periods
+from ui import data, query
 from ui import format as fmt
-from ui import query
 from ui.state import Filters
 
 TWIN_PAIRS = (
@@ -29,14 +29,15 @@ RISING_WINDOW_MONTHS = 3
 
 
 def perception_gaps(filters: Filters) -> pl.DataFrame:
-    """One row per twin pair over the whole window: both lenses, the gap, and each lens's n."""
+    """One row per twin pair over the whole window: both lenses, the gap, and each lens's n. Raises when a
+    pair cannot be computed (the cards above say which); a view without due orders has no rows."""
     rows = []
     for internal, customer in TWIN_PAIRS:
-        try:
-            inside = query.metric(internal, filters, grain="all").row(0, named=True)
-            outside = query.metric(customer, filters, grain="all").row(0, named=True)
-        except (metrics.MetricError, pl.exceptions.OutOfBoundsError):
-            continue
+        inside_frame = query.metric(internal, filters, grain="all")
+        outside_frame = query.metric(customer, filters, grain="all")
+        if inside_frame.is_empty() or outside_frame.is_empty():
+            continue  # nothing due in this view: no gap to state
+        inside, outside = inside_frame.row(0, named=True), outside_frame.row(0, named=True)
         unit = metrics.spec(customer).unit
         gap = outside["value"] - inside["value"]
         rows.append(
@@ -52,9 +53,10 @@ def perception_gaps(filters: Filters) -> pl.DataFrame:
 
 
 def rising_themes(filters: Filters, top: int = 3) -> pl.DataFrame:
-    """Themes whose share of customer texts rose most: the last 3 months vs the 3 before."""
-    themes, error = query.metric_or_error("voice.themes", filters, grain="month")
-    if error or themes is None or themes.is_empty():
+    """Themes whose share of customer texts rose most: the last 3 months vs the 3 before (none when the view
+    has too few months); raises when the data has no customer texts."""
+    themes = query.metric("voice.themes", filters, grain="month")
+    if themes.is_empty():
         return pl.DataFrame()
     themes = themes.filter(pl.col("complete"))  # an open month's share is not compared with finished ones
     months = themes.get_column("period").unique().sort()
@@ -87,11 +89,15 @@ def rising_themes(filters: Filters, top: int = 3) -> pl.DataFrame:
 
 def what_changed(filters: Filters) -> list[str]:
     """Sentences about KPIs whose last finished period moved beyond the uncertainty of both periods (an open
-    period is never compared: metrics.analysis.change reads finished buckets only)."""
-    lines = []
+    period is never compared: metrics.analysis.change reads finished buckets only). A KPI the data cannot
+    compute is named in a last line with its reason, never dropped silently."""
+    lines, not_read, failed = [], [], set()
     for name in (*(n for pair in TWIN_PAIRS for n in pair), *CUSTOMER_KPIS):
-        frame, error = query.metric_or_error(name, filters)
-        if error or frame is None:
+        try:  # one KPI the data lacks must not hide the others' news: collected and said below
+            frame = query.metric(name, filters)
+        except metrics.MetricError as err:
+            not_read.append(f"{metrics.spec(name).title} ({fmt.md_escape(str(err))})")
+            failed.add(name)
             continue
         spec = metrics.spec(name)
         moved = change.significant_change(frame, spec.min_n)
@@ -105,17 +111,17 @@ def what_changed(filters: Filters) -> list[str]:
             f"to {fmt.value(now['value'], spec.unit)} in {periods.label_of(now['period'], filters.grain)}"
             f" (n = {now['n']:,}; the 95 % intervals do not overlap)."
         )
-    worst = _worst_region_gap(filters)
-    if worst:
+    if not failed & set(TWIN_PAIRS[0]) and (worst := _worst_region_gap(filters)):  # needs both on-time lenses
         lines.append(worst)
+    if not_read:
+        lines.append(":gray[Not read: " + "; ".join(not_read) + ".]")
     return lines
 
 
 def _worst_region_gap(filters: Filters) -> str | None:
-    try:
-        gaps = query.gap_by(*TWIN_PAIRS[0], replace(filters, regions=()), "region")
-    except metrics.MetricError:
-        return None
+    if "region" not in data.dataset().columns("orders"):
+        return None  # no regions: no regional gap to name
+    gaps = query.gap_by(*TWIN_PAIRS[0], replace(filters, regions=()), "region")
     if gaps.is_empty():
         return None
     row = gaps.sort("gap_pts").row(0, named=True)

@@ -17,6 +17,7 @@ from metrics.analysis.shifts import share_shifts
 from metrics.api import CUSTOMER_TABLE, filter_applies
 from metrics.intervals import add_interval
 from ui import data, query
+from ui.page import EmptyView
 from ui.state import Filters
 
 COHORT = "retention.cohort"
@@ -161,9 +162,17 @@ def takeaway_text(
 # ---------------------------------------------------------------- cached fetches
 
 
-def cohorts(filters: Filters, mode: str, by: tuple[str, ...] = ()) -> tuple[pl.DataFrame | None, str | None]:
-    """The cohort matrix at the page grain (cached by ui.query), or why it cannot be computed."""
-    return query.metric_or_error(COHORT, filters, by=by, mode=mode)
+def cohorts(filters: Filters, mode: str, by: tuple[str, ...] = ()) -> pl.DataFrame:
+    """The cohort matrix at the page grain (cached by ui.query)."""
+    return query.metric(COHORT, filters, by=by, mode=mode)
+
+
+def view_cohorts(filters: Filters, mode: str) -> pl.DataFrame:
+    """The cohort matrix the page draws; raises EmptyView when the view has no orders."""
+    cohort = cohorts(filters, mode)
+    if cohort.is_empty():
+        raise EmptyView("No orders in this view: widen the dates or clear filters.")
+    return cohort
 
 
 def takeaway(filters: Filters, mode: str) -> str:
@@ -177,22 +186,25 @@ def takeaway(filters: Filters, mode: str) -> str:
 
 def _takeaway(filters: Filters, mode: str = "return_on") -> str:
     min_n = metrics.spec(COHORT).min_n
-    overall, error = cohorts(filters, mode)
-    if error:
-        return error
-    cells = next_period(overall)
-    by_region, _ = cohorts(filters, mode, by=("region",))
-    if by_region is not None and by_region.height:
+    cells = next_period(cohorts(filters, mode))
+    if _has_region() and (by_region := cohorts(filters, mode, by=("region",))).height:
         shifts = retention_shifts(next_period(by_region), ("region",), min_n)
         return takeaway_text(shifts, "region", cells, mode, filters.grain, min_n)
     return takeaway_text(retention_shifts(cells, (), min_n), None, cells, mode, filters.grain, min_n)
 
 
+def _has_region() -> bool:
+    """Whether orders carry a region: without one the page has no regional view (not an error)."""
+    return "region" in data.dataset().columns("orders")
+
+
 def region_next(filters: Filters, mode: str) -> tuple[pl.DataFrame | None, str | None]:
-    """Finished next-period cells per region and cohort, and the region whose retention dropped most
-    (None when no drop is beyond the 95 % intervals, or the data has no region)."""
-    by_region, error = cohorts(filters, mode, by=("region",))
-    if error or by_region is None or by_region.is_empty():
+    """Finished next-period cells per region and cohort (None when the data has no region or no cohorts), and
+    the region whose retention dropped most (None when no drop is beyond the 95 % intervals)."""
+    if not _has_region():
+        return None, None
+    by_region = cohorts(filters, mode, by=("region",))
+    if by_region.is_empty():
         return None, None
     cells = next_period(by_region)
     shifts = retention_shifts(cells, ("region",), metrics.spec(COHORT).min_n)
@@ -203,8 +215,10 @@ def region_next(filters: Filters, mode: str) -> tuple[pl.DataFrame | None, str |
 def suggested_events(filters: Filters, mode: str) -> pl.DataFrame | None:
     """Where next-period retention changed level per region (from that cohort on, 95 % intervals apart), as
     rows for the events table (decisions.events.suggested); None without cohorts by region."""
-    by_region, error = cohorts(filters, mode, by=("region",))
-    if error or by_region is None or by_region.is_empty():
+    if not _has_region():
+        return None
+    by_region = cohorts(filters, mode, by=("region",))
+    if by_region.is_empty():
         return None
     shifts = retention_shifts(next_period(by_region), ("region",), metrics.spec(COHORT).min_n)
     return events.suggested(shifts, "region", "Next-period retention")
@@ -232,12 +246,10 @@ def revenue_filter_note(filters: Filters) -> str | None:
     )
 
 
-def revenue_pair(filters: Filters) -> tuple[pl.DataFrame | None, str | None]:
-    """GRR and NRR in one long frame (period, metric, value, n, ...), or why not."""
+def revenue_pair(filters: Filters) -> pl.DataFrame:
+    """GRR and NRR in one long frame (period, metric, value, n, ...)."""
     frames = []
     for name in ("retention.grr", "retention.nrr"):
-        frame, error = query.metric_or_error(name, filters)
-        if error:
-            return None, error
+        frame = query.metric(name, filters)
         frames.append(frame.with_columns(metric=pl.lit(metrics.spec(name).title)))
-    return pl.concat(frames, how="diagonal_relaxed").sort("metric", "period"), None
+    return pl.concat(frames, how="diagonal_relaxed").sort("metric", "period")

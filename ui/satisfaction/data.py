@@ -18,6 +18,7 @@ import metrics
 from metrics.analysis import change, periods
 from metrics.analysis.distribution import score_counts
 from metrics.analysis.shifts import largest_shift
+from metrics.errors import MissingData
 from metrics.nps import GROUPS
 from ui import data, query
 from ui.state import Filters
@@ -49,14 +50,14 @@ def _distribution(
     return score_counts(tables, start, end, dict(where), by)
 
 
-def score_distribution(filters: Filters, by: tuple[str, ...] = ()) -> tuple[pl.DataFrame | None, str | None]:
-    """The 0-10 distribution under the shared filters (cached by data version and filters), or why not."""
+def score_distribution(filters: Filters, by: tuple[str, ...] = ()) -> pl.DataFrame:
+    """The 0-10 distribution under the shared filters (cached by data version and filters)."""
     if not data.dataset().has("responses"):
-        return None, "No survey responses are loaded, so there is no score distribution."
+        raise MissingData("No survey responses are loaded, so there is no score distribution.")
     missing = [c for c in by if c not in data.dataset().columns("responses")]
     if missing:
-        return None, f"The responses table has no {missing[0]} column, so scores cannot be split by it."
-    return _distribution(data.version(), filters.start, filters.end, filters.where_key(), by), None
+        raise MissingData(f"The responses table has no {missing[0]} column, so scores cannot be split by it.")
+    return _distribution(data.version(), filters.start, filters.end, filters.where_key(), by)
 
 
 # ---------------------------------------------------------------- promoters / passives / detractors
@@ -144,15 +145,12 @@ def short_min_ns() -> dict[str, int]:
     return {name.split(".", 1)[1].upper(): metrics.spec(name).min_n for name in METRICS}
 
 
-def summary(filters: Filters, split: str) -> tuple[pl.DataFrame | None, str | None]:
-    """Whole-window NPS, CSAT and CES per group of `split` (see group_summary), or why not."""
+def summary(filters: Filters, split: str) -> pl.DataFrame:
+    """Whole-window NPS, CSAT and CES per group of `split` (see group_summary)."""
     frames, min_ns = {}, {}
     for name in METRICS:
-        frame, error = query.metric_or_error(name, filters, by=(split,), grain="all")
-        if error:
-            return None, error
-        frames[name], min_ns[name] = frame, metrics.spec(name).min_n
-    return group_summary(frames, split, min_ns), None
+        frames[name], min_ns[name] = query.metric(name, filters, by=(split,), grain="all"), metrics.spec(name).min_n
+    return group_summary(frames, split, min_ns)
 
 
 # ---------------------------------------------------------------- takeaway
@@ -165,9 +163,12 @@ def _window(filters: Filters, start: date, end: date) -> Filters:
 def nps_shifts(filters: Filters, dimension: str) -> pl.DataFrame:
     """Per group of `dimension`: where its NPS changed level most, and the NPS before and after
     that point recomputed by the metric (with its 95 % intervals) over the two date windows."""
-    trend, error = query.metric_or_error(NPS, filters, by=(dimension,))
+    spec = metrics.spec(NPS)
+    if not any(dimension in data.dataset().columns(t) for t in (*spec.tables, *spec.optional_tables)):
+        return pl.DataFrame()  # the data has no such column: no group can have shifted
+    trend = query.metric(NPS, filters, by=(dimension,))
     min_n = metrics.spec(NPS).min_n
-    if error or trend is None or trend.is_empty():
+    if trend.is_empty():
         return pl.DataFrame()
     finished = trend.drop_nulls(dimension).filter(pl.col("complete"))  # an open period is not compared
     cuts = largest_shift(finished, "period", "n", "value", by=(dimension,), min_weight=min_n)
@@ -219,9 +220,7 @@ def takeaway_text(shifts: pl.DataFrame, latest: dict | None, grain: str) -> str:
 
 def takeaway(filters: Filters) -> str:
     shifts = shift_table({d: nps_shifts(filters, d) for d in SPLITS})
-    overall, error = query.metric_or_error(NPS, filters)
-    if error:
-        return error
+    overall = query.metric(NPS, filters)
     rows = overall.filter(pl.col("n") > 0).sort("period")
     return takeaway_text(shifts, rows.row(-1, named=True) if rows.height else None, filters.grain)
 
@@ -237,8 +236,8 @@ def split_in_url() -> str:
 
 def review_shares(filters: Filters) -> str | None:
     """Over the whole window: the share of 4-5 star reviews (with its interval) and of 1-star ones, with n."""
-    frame, error = query.metric_or_error(STARS, filters, grain="all")
-    if error or frame is None or frame.is_empty():
+    frame = query.metric(STARS, filters, grain="all")
+    if frame.is_empty():
         return None
     row = frame.row(0, named=True)
     return (

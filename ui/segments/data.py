@@ -9,9 +9,8 @@ import polars as pl
 from metrics.intervals import t_mean, wilson
 from metrics.ratings import LATE
 from metrics.segments import RFM_RULES
-from ui import query
+from ui import query, verbatims
 from ui.state import Filters
-from ui.voice import data as voice
 
 RFM_ORDER = tuple(name for name, _ in RFM_RULES)
 UNKNOWN = "unknown"
@@ -127,28 +126,28 @@ def rfm(filters: Filters) -> pl.DataFrame:
     )
 
 
-def top_themes(filters: Filters, segment: str, k: int = TOP_THEMES) -> tuple[pl.DataFrame | None, str | None]:
-    """The k themes most mentioned in this segment's survey comments (voice.themes by segment), or why not."""
-    frame, reason = query.metric_or_error("voice.themes", filters, by=("segment",), grain="all")
-    if reason:
-        return None, reason
+def top_themes(filters: Filters, segment: str, k: int = TOP_THEMES) -> pl.DataFrame:
+    """The k themes most mentioned in this segment's survey comments (voice.themes by segment)."""
+    frame = query.metric("voice.themes", filters, by=("segment",), grain="all")
     rows = frame.filter(pl.col("segment") == segment)
     summed = rows.group_by("theme", "label").agg(n=pl.col("n").sum(), mentions=pl.col("value").sum().cast(pl.Int64))
     low, high = wilson("mentions", "n")
     ranked = summed.with_columns(share=pl.col("mentions") / pl.col("n"), ci_low=low, ci_high=high)
-    return ranked.sort(["mentions", "theme"], descending=[True, False]).head(k), None
+    return ranked.sort(["mentions", "theme"], descending=[True, False]).head(k)
 
 
 def sample_verbatims(filters: Filters, segment: str, themes: list[str], k: int = SAMPLE_VERBATIMS) -> pl.DataFrame:
     """The newest text from this segment's customers for each top theme (then the newest others), up to k."""
-    base = voice.all_texts(filters)
+    base = verbatims.all_texts(filters)
     if base.is_empty() or "segment" not in base.columns:
         return pl.DataFrame()
     own = base.filter(pl.col("segment") == segment)
-    picks = [voice.match(own, theme).head(1).with_columns(theme=pl.lit(voice.theme_label(theme))) for theme in themes]
+    picks = [
+        verbatims.match(own, theme).head(1).with_columns(theme=pl.lit(verbatims.theme_label(theme))) for theme in themes
+    ]
     picked = pl.concat([p for p in picks if p.height], how="vertical") if any(p.height for p in picks) else None
     if picked is None or picked.height < k:
-        rest = voice.match(own).head(k).with_columns(theme=pl.lit(""))
+        rest = verbatims.match(own).head(k).with_columns(theme=pl.lit(""))
         picked = rest if picked is None else pl.concat([picked, rest], how="vertical")
     return picked.unique(subset=["text"], keep="first", maintain_order=True).head(k)
 
@@ -156,10 +155,10 @@ def sample_verbatims(filters: Filters, segment: str, themes: list[str], k: int =
 def late_order_quote(filters: Filters, segment: str) -> str | None:
     """The newest review (with text) from this segment about an order that arrived late, as a plain-text
     quote with its date, site, days late and stars; None when there is none."""
-    base = voice.all_texts(filters)
+    base = verbatims.all_texts(filters)
     if base.is_empty() or "segment" not in base.columns:
         return None
-    late = voice.match(base.filter(pl.col("segment") == segment), source="reviews", delivery=LATE)
+    late = verbatims.match(base.filter(pl.col("segment") == segment), source="reviews", delivery=LATE)
     if late.is_empty():
         return None
     row = late.row(0, named=True)
