@@ -17,6 +17,37 @@ alt.data_transformers.disable_max_rows()  # we only ever pass aggregated frames
 INTERNAL_COLOR, CUSTOMER_COLOR = "#7f8c9a", "#e4572e"
 
 
+OPEN_STATUS = ("finished", "still open: so far")
+OPEN_NOTE = "Hollow point: the period is still open (so far), not comparable with finished ones"
+
+
+def with_status(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with `status` (OPEN_STATUS) from its `complete` column: the analysis layer's one rule on open
+    periods (metrics.analysis.periods); every period is finished when the frame has no such column."""
+    if "complete" not in frame.columns:
+        return frame.with_columns(complete=pl.lit(True), status=pl.lit(OPEN_STATUS[0]))
+    return frame.with_columns(
+        status=pl.when(pl.col("complete")).then(pl.lit(OPEN_STATUS[0])).otherwise(pl.lit(OPEN_STATUS[1]))
+    )
+
+
+def open_note(frame: pl.DataFrame, subtitle: str | list[str]) -> list[str]:
+    """The subtitle, plus OPEN_NOTE when `frame` (from with_status) draws an open period."""
+    lines = [subtitle] if isinstance(subtitle, str) else list(subtitle)
+    lines = [line for line in lines if line]
+    return [*lines, OPEN_NOTE] if not frame.get_column("complete").all() else lines
+
+
+def status_points(base: alt.Chart, color: alt.Color, y: str, tooltip: list[alt.Tooltip], size: int = 40) -> alt.Chart:
+    """The points over a line: filled for finished periods, hollow (white inside) for the open one."""
+    return base.mark_point(filled=True, size=size, opacity=1).encode(
+        y=y,
+        fill=alt.condition("datum.complete", color, alt.value("white")),
+        stroke=color,
+        tooltip=[*tooltip, alt.Tooltip("status:N", title="Period")],
+    )
+
+
 def lens_scale(frame: pl.DataFrame) -> alt.Scale:
     """Grey for the inside-out lens, orange for the customer's: the same on every chart.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from ui.charts import CUSTOMER_COLOR, INTERNAL_COLOR
+from ui.charts import CUSTOMER_COLOR, INTERNAL_COLOR, open_note, status_points, with_status
 from ui.period_axis import period_x
 from ui.retention.data import COMPLETE, OPEN
 
@@ -13,7 +13,7 @@ MAX_LABELLED_COHORTS = 30  # beyond this (weekly cohorts) cell labels overlap: v
 ROW, COLUMN = 22, 36
 
 
-def _title(title: str, subtitle: str) -> alt.Title:
+def _title(title: str, subtitle: str | list[str]) -> alt.Title:
     return alt.Title(title, subtitle=subtitle, anchor="start")
 
 
@@ -126,27 +126,27 @@ def curves(cohorts: pl.DataFrame, mean: pl.DataFrame, title: str, subtitle: str)
 
 
 def revenue_lines(frame: pl.DataFrame, title: str, subtitle: str) -> alt.LayerChart:
-    """GRR and NRR as lines against the 100 % mark; they have no interval, so no band is drawn."""
-    base = alt.Chart(frame).encode(x=period_x(frame))
-    lines = base.mark_line(point=True).encode(
-        y=alt.Y("value:Q", title="Share of starting revenue", axis=alt.Axis(format=".0%")),
-        color=alt.Color(
-            "metric:N",
-            title=None,
-            scale=alt.Scale(range=[INTERNAL_COLOR, CUSTOMER_COLOR]),
-            legend=alt.Legend(orient="top"),
-        ),
-        strokeDash=alt.StrokeDash("metric:N", legend=None),
-        tooltip=[
-            alt.Tooltip("period:T", title="Period"),
-            alt.Tooltip("metric:N", title="Metric"),
-            alt.Tooltip("value:Q", title="Value", format=".1%"),
-            alt.Tooltip("n:Q", title="Starting customers", format=","),
-            alt.Tooltip("start_revenue:Q", title="Starting revenue", format="$,.0f"),
-        ],
+    """GRR and NRR as lines against the 100 % mark; they have no interval, so no band is drawn. An open
+    period's point is hollow (its run rate so far)."""
+    data = with_status(frame)
+    color = alt.Color(
+        "metric:N", title=None, scale=alt.Scale(range=[INTERNAL_COLOR, CUSTOMER_COLOR]), legend=alt.Legend(orient="top")
     )
+    base = alt.Chart().encode(x=period_x(data), color=color)
+    y = alt.Y("value:Q", title="Share of starting revenue", axis=alt.Axis(format=".0%"))
+    lines = base.mark_line().encode(y=y, strokeDash=alt.StrokeDash("metric:N", legend=None))
+    tooltip = [
+        alt.Tooltip("period:T", title="Period"),
+        alt.Tooltip("metric:N", title="Metric"),
+        alt.Tooltip("value:Q", title="Value", format=".1%"),
+        alt.Tooltip("n:Q", title="Starting customers", format=","),
+        alt.Tooltip("start_revenue:Q", title="Starting revenue", format="$,.0f"),
+    ]
+    points = status_points(base, color, "value:Q", tooltip)
     rule = alt.Chart().mark_rule(strokeDash=[4, 3], color="#555").encode(y=alt.datum(1))
-    return alt.layer(lines, rule, data=frame).properties(title=_title(title, subtitle), height=260)
+    return alt.layer(lines, points, rule, data=data).properties(
+        title=_title(title, open_note(data, subtitle)), height=260
+    )
 
 
 def next_period_by_group(

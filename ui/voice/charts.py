@@ -6,7 +6,7 @@ import altair as alt
 import polars as pl
 
 import metrics
-from ui.charts import CUSTOMER_COLOR, INTERNAL_COLOR
+from ui.charts import CUSTOMER_COLOR, INTERNAL_COLOR, open_note, status_points, with_status
 from ui.period_axis import period_x
 
 CHANNEL_COLORS = {"surveys": "#4c78a8", "reviews": "#f58518", "notes": "#54a24b"}
@@ -24,37 +24,38 @@ def _scale(colors: dict[str, str]) -> alt.Scale:
 
 
 def themes_over_time(frame: pl.DataFrame, title: str, subtitle: str = "") -> alt.FacetChart:
-    """One panel per theme: share of texts mentioning it per period, a line and 95 % band per channel.
+    """One panel per theme: share of texts mentioning it per period, a line and 95 % band per channel; an
+    open period's point is hollow (its share so far).
 
-    `frame`: period, channel, label, n, mentions, share, ci_low, ci_high.
+    `frame`: period, channel, label, n, mentions, share, ci_low, ci_high, complete.
     """
+    data = with_status(frame)
     # symbolOpacity: otherwise the legend takes the faint band's opacity.
     legend = alt.Legend(orient="top", symbolOpacity=1)
     color = alt.Color("channel:N", title="Source", scale=_scale(CHANNEL_COLORS), legend=legend)
-    base = alt.Chart().encode(x=period_x(frame), color=color)
+    base = alt.Chart().encode(x=period_x(data), color=color)
+    tooltip = [
+        alt.Tooltip("label:N", title="Theme"),
+        alt.Tooltip("channel:N", title="Source"),
+        alt.Tooltip("period:T", title="Period"),
+        alt.Tooltip("share:Q", title="Share of texts", format=".1%"),
+        alt.Tooltip("ci_low:Q", title="95 % CI low", format=".1%"),
+        alt.Tooltip("ci_high:Q", title="95 % CI high", format=".1%"),
+        alt.Tooltip("mentions:Q", title="Mentions", format=","),
+        alt.Tooltip("n:Q", title="Texts (n)", format=","),
+    ]
     layers = alt.layer(
         base.mark_area(opacity=0.15).encode(
             y=alt.Y("ci_low:Q", title=None, axis=alt.Axis(format=".0%")), y2="ci_high:Q"
         ),
-        base.mark_line(point=alt.OverlayMarkDef(size=12)).encode(
-            y="share:Q",
-            tooltip=[
-                alt.Tooltip("label:N", title="Theme"),
-                alt.Tooltip("channel:N", title="Source"),
-                alt.Tooltip("period:T", title="Period"),
-                alt.Tooltip("share:Q", title="Share of texts", format=".1%"),
-                alt.Tooltip("ci_low:Q", title="95 % CI low", format=".1%"),
-                alt.Tooltip("ci_high:Q", title="95 % CI high", format=".1%"),
-                alt.Tooltip("mentions:Q", title="Mentions", format=","),
-                alt.Tooltip("n:Q", title="Texts (n)", format=","),
-            ],
-        ),
-        data=frame,
+        base.mark_line().encode(y="share:Q"),
+        status_points(base, color, "share:Q", tooltip, size=14),
+        data=data,
     )
     return (
         layers.properties(width=185, height=120)
         .facet(facet=alt.Facet("label:N", title=None), columns=4)
-        .properties(title=_title(title, subtitle))
+        .properties(title=_title(title, open_note(data, subtitle)))
     )
 
 
