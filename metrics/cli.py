@@ -177,6 +177,7 @@ def _tables(data) -> dict[str, Any]:
 
 
 def _compute(args: argparse.Namespace) -> None:
+    from metrics.analysis import periods
     from metrics.api import compute, spec
     from metrics.errors import MissingData
 
@@ -203,6 +204,10 @@ def _compute(args: argparse.Namespace) -> None:
         )
     except MissingData as err:
         raise UserError(_with_load_errors(str(err), s.tables, data)) from None
+    if isinstance(result, pl.DataFrame) and "complete" not in result.columns:  # cohort metrics mark their own
+        # The dashboard's rule: a period ending after the data's last date (or --end) is open, its value so far.
+        until = periods.through(periods.data_last(_tables(data)), args.end)
+        result = periods.mark_complete(result, args.grain or s.default_grain, until)
     quarantined = getattr(data, "quarantined_rows", 0)
     if quarantined:
         print(f"note: {quarantined} source rows were quarantined (see the /sources page)", file=sys.stderr)

@@ -53,6 +53,26 @@ def test_compute_csv_on_sample_data():
                                  "ease_of_use", "returns", "communication"}  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    ("grain", "end", "open_period"),
+    [
+        ("month", "2026-08-15", date(2026, 8, 1)),  # the window ends mid-August: August is open, July finished
+        ("week", "2026-08-15", date(2026, 8, 10)),  # weeks start on Monday: 10-16 Aug is open on the 15th
+        ("quarter", "2026-08-31", date(2026, 7, 1)),
+        ("quarter", "2026-09-30", None),  # the window ends with Q3: every quarter is finished
+    ],
+)
+def test_compute_marks_the_open_period(grain: str, end: str, open_period: date | None):
+    """The dashboard's rule on the command line: a period ending after --end (or the data's last date) says
+    complete=false, so a script never reads a value so far as a finished period."""
+    result = run("compute", "delivery.on_time_received", "--grain", grain, "--start", "2026-01-01", "--end", end)
+    assert result.returncode == 0, result.stderr
+    out = pl.read_csv(result.stdout.encode(), try_parse_dates=True)
+    assert out.get_column("period").max() == (open_period or out.get_column("period").max())
+    open_rows = out.filter(~pl.col("complete")).get_column("period").to_list()
+    assert open_rows == ([open_period] if open_period else [])
+
+
 def test_compute_json_and_parquet_files(tmp_path):
     as_json = tmp_path / "out.json"
     result = run("compute", "segments.summary", "--format", "json", "--output", str(as_json))

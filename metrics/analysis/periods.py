@@ -8,8 +8,11 @@ compared with a finished one.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from typing import Any
 
+import narwhals as nw
 import polars as pl
 
 WHOLE_WINDOW = "the whole window"
@@ -57,6 +60,24 @@ def last_day(start: date, grain: str) -> date:
         return start + timedelta(days=6)
     months = start.year * 12 + start.month - 1 + _MONTHS[grain]
     return date(months // 12, months % 12 + 1, 1) - timedelta(days=1)
+
+
+# The dated tables and the column that dates their rows: the data's last date is the latest of these.
+TIME_COLUMNS = {"orders": "order_date", "responses": "responded_at", "reviews": "published_at", "notes": "written_at"}
+
+
+def data_last(tables: Mapping[str, Any]) -> date | None:
+    """The last date in the dated tables given (any engine: each is asked for its maximum where it lives)."""
+    days = []
+    for table, column in TIME_COLUMNS.items():
+        if table not in tables:
+            continue
+        frame = nw.from_native(tables[table]).lazy()
+        if column in frame.collect_schema().names():
+            day = frame.select(nw.col(column).max()).collect().item()
+            days.append(day.date() if isinstance(day, datetime) else day)
+    found = [d for d in days if d is not None]
+    return max(found) if found else None
 
 
 def through(data_last: date | None, window_end: date | None) -> date | None:
