@@ -11,7 +11,7 @@ import polars as pl
 import streamlit as st
 
 import metrics
-from ui import cards, charts, charts_trend, page, query
+from ui import cards, charts, charts_trend, data, page, query
 from ui.state import Filters
 
 BREAKDOWNS = ("region", "segment")
@@ -49,12 +49,12 @@ def render(name: str) -> None:
     _definition(spec)
 
 
+@page.section()
 def _breakdown(spec: metrics.MetricSpec, f: Filters, column: str) -> None:
     """The metric's trend per `column` value, when a table it reads has that column."""
-    try:
-        frame = query.metric(spec.name, f, by=(column,))
-    except metrics.MetricError:  # the data has no such column: said in the caption below, not an error
-        frame = None
+    tables = (*spec.tables, *spec.optional_tables)
+    has_column = any(column in data.dataset().columns(t) for t in tables)  # the rule compute() checks
+    frame = query.metric(spec.name, f, by=(column,)) if has_column else None
     if frame is None or frame.get_column(column).drop_nulls().is_empty():
         if page.full_page():
             st.caption(f"No breakdown by {column}: the data this metric reads has no {column}.")
