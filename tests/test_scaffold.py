@@ -96,3 +96,50 @@ def test_new_refuses_to_overwrite_and_names_already_defined(repo_copy):
     assert module.read_text() == before
     assert_user_error(run("new", "voice.themes", cwd=repo_copy), "already defined in metrics/voice.py")
     assert not (repo_copy / "metrics" / "voice_themes.py").exists()
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    skip = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".hypothesis", "test-output"}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in root.rglob("*")
+        if p.is_file() and not skip & set(p.relative_to(root).parts)
+    }
+
+
+SHOWN = """
+# A newcomer's addition: the new metric's trend on this page.
+page.metric_trend("delivery-first-attempt-trend", "delivery.first_attempt", f)
+"""
+
+
+def test_a_metric_on_an_existing_page_touches_three_files(repo_copy):
+    """The metric, its test and the page: nothing else (no README list, no ui/ module, no app.py) to edit."""
+    before = _files(repo_copy)
+    assert run("new", NAME, cwd=repo_copy).returncode == 0
+    delivery = repo_copy / "pages" / "delivery.py"
+    delivery.write_text(delivery.read_text() + SHOWN)
+    after = _files(repo_copy)
+    touched = {f for f in after if before.get(f) != after[f]} | (before.keys() - after.keys())
+    assert touched == {f"metrics/{STEM}.py", f"tests/test_metric_{STEM}.py", "pages/delivery.py"}
+
+    for command in (("ruff", "check", "--no-cache", "."), ("ruff", "format", "--check", "--no-cache", "."), ("mypy",)):
+        lint = in_copy(repo_copy, *command)
+        assert lint.returncode == 0, f"{' '.join(command)}:\n{lint.stdout}{lint.stderr}"
+    tests = in_copy(
+        repo_copy,
+        "pytest", "-q", "-p", "no:cacheprovider",
+        f"tests/test_metric_{STEM}.py", "tests/test_registry.py", "tests/test_navigation.py", "tests/test_ui_layout.py",
+        "tests/test_app.py", "-k", f"{STEM} or {NAME} or navigation or layout or page or delivery",
+    )  # fmt: skip
+    assert tests.returncode == 0, tests.stdout[-4000:]
+    # The chart is on the page, with its single-chart link (run in the copy, where the metric exists).
+    shown = subprocess.run(
+        [sys.executable, "-c", "from tests.apptest import captions, run_page\n"
+         "at = run_page('pages/delivery.py', {'chart': 'delivery-first-attempt-trend'})\n"
+         "print(len(at.get('vega_lite_chart')), captions(at))"],
+        cwd=repo_copy, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert shown.returncode == 0, shown.stderr[-4000:]
+    charts, _, text = shown.stdout.strip().partition(" ")
+    assert charts == "1" and "chart=delivery-first-attempt-trend" in text, shown.stdout[-2000:]
