@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from decisions import evaluate, rules, targets
-from decisions.delivery import smtp_settings
-from decisions.errors import DecisionError
 from metrics.analysis import periods
 from metrics.cli import main
+from metrics.decisions import evaluate, rules, targets
+from metrics.decisions.delivery import smtp_settings
+from metrics.decisions.errors import DecisionError
 from tests import simulated_orders as sim
 from tests.smtp_server import smtp_server
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from decisions import findings
 from metrics.cli import main
+from metrics.decisions import findings
 from tests import simulated_orders as sim
 from tests.smtp_server import self_signed, smtp_server
 

@@ -3,7 +3,8 @@
 Every trend chart of the dashboard: one customer-coloured line (retention, satisfaction), or one
 line per lens (the twins: grey inside-out, orange customer). Points from fewer than min_n
 observations are drawn hollow (never dropped); a metric without an interval says so in the subtitle.
-Goals (decisions.targets) are dashed horizontal rules, events (decisions.events) labelled vertical rules.
+Goals (metrics.decisions.targets) are dashed horizontal rules, events (metrics.decisions.events) labelled
+vertical rules.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import altair as alt
 import polars as pl
 
 import metrics
-from decisions.targets import Target
+from metrics.decisions.targets import Target
 from ui.charts import CUSTOMER_COLOR, lens_color, lens_scale
 from ui.format import UNIT_AXIS_FORMAT
 from ui.format import value as format_value

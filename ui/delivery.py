@@ -8,8 +8,8 @@ import polars as pl
 import streamlit as st
 
 import metrics
-from decisions import events
 from metrics.analysis.shifts import share_shifts
+from metrics.decisions import events
 from metrics.ratings import LATE, ON_TIME, late_cost
 from ui import data, query
 from ui.state import Filters
@@ -76,7 +76,7 @@ def _gaps(filters: Filters, category: str) -> tuple[pl.DataFrame | None, str | N
 
 def suggested_events(filters: Filters) -> pl.DataFrame | None:
     """Where on time as received changed level per region (finished periods, 95 % intervals apart), as rows
-    for the events table (decisions.events.suggested); None when the metric cannot run by region."""
+    for the events table (metrics.decisions.events.suggested); None when the metric cannot run by region."""
     trend, error = query.metric_or_error(RECEIVED, filters, by=("region",))
     if error or trend is None or "region" not in trend.columns:
         return None

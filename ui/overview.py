@@ -8,23 +8,12 @@ import polars as pl
 
 import metrics
 from metrics.analysis import change, periods
+from metrics.analysis.headline import TWIN_PAIRS, WATCHED
 from ui import format as fmt
 from ui import query
 from ui.state import Filters
 
-TWIN_PAIRS = (
-    ("delivery.on_time_shipped", "delivery.on_time_received"),
-    ("delivery.lead_time_internal", "delivery.lead_time_customer"),
-)
 PAIR_LABELS = {"delivery.on_time_received": "On time", "delivery.lead_time_customer": "Lead time (median days)"}
-CUSTOMER_KPIS = (
-    "satisfaction.nps",
-    "satisfaction.review_rating",  # next to NPS: what customers grade us in public
-    "satisfaction.csat",
-    "satisfaction.ces",
-    "retention.three_month",
-    "retention.repeat_purchase_rate",
-)
 RISING_WINDOW_MONTHS = 3
 
 
@@ -89,7 +78,7 @@ def what_changed(filters: Filters) -> list[str]:
     """Sentences about KPIs whose last finished period moved beyond the uncertainty of both periods (an open
     period is never compared: metrics.analysis.change reads finished buckets only)."""
     lines = []
-    for name in (*(n for pair in TWIN_PAIRS for n in pair), *CUSTOMER_KPIS):
+    for name in WATCHED:
         frame, error = query.metric_or_error(name, filters)
         if error or frame is None:
             continue

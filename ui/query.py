@@ -15,10 +15,10 @@ import streamlit as st
 
 import metrics
 from connectors.sources import default_sources_path
-from decisions import events as view_events
-from decisions import targets as goal_file
-from decisions.errors import DecisionError
 from metrics.analysis import change, periods
+from metrics.decisions import events as view_events
+from metrics.decisions import targets as goal_file
+from metrics.decisions.errors import DecisionError
 from ui import data
 from ui.state import Choices, Filters
 
@@ -171,7 +171,7 @@ def _targets(path: str, stamp: int) -> tuple[goal_file.Target, ...]:
 
 
 def targets_or_error() -> tuple[tuple[goal_file.Target, ...], str | None]:
-    """The dashboard's goals (decisions.targets.app_path), or none and the reason the file cannot be used."""
+    """The dashboard's goals (metrics.decisions.targets.app_path), or none and the reason the file cannot be used."""
     path = goal_file.app_path(default_sources_path())
     if path is None:
         return (), None
@@ -187,5 +187,5 @@ def goals(names: tuple[str, ...], filters: Filters) -> tuple[goal_file.Target, .
 
 
 def events(filters: Filters) -> pl.DataFrame:
-    """The loaded `events` in the view's window that concern its regions and segments (decisions.events)."""
+    """The loaded `events` in the view's window that concern its regions and segments (metrics.decisions.events)."""
     return view_events.in_view(data.dataset().tables.get("events"), filters.start, filters.end, filters.where())

@@ -11,10 +11,10 @@ import polars as pl
 import streamlit as st
 
 import metrics
-from decisions import events
 from metrics.analysis import periods
 from metrics.analysis.shifts import share_shifts
 from metrics.api import CUSTOMER_TABLE, filter_applies
+from metrics.decisions import events
 from metrics.intervals import add_interval
 from ui import data, query
 from ui.state import Filters
@@ -202,7 +202,7 @@ def region_next(filters: Filters, mode: str) -> tuple[pl.DataFrame | None, str |
 
 def suggested_events(filters: Filters, mode: str) -> pl.DataFrame | None:
     """Where next-period retention changed level per region (from that cohort on, 95 % intervals apart), as
-    rows for the events table (decisions.events.suggested); None without cohorts by region."""
+    rows for the events table (metrics.decisions.events.suggested); None without cohorts by region."""
     by_region, error = cohorts(filters, mode, by=("region",))
     if error or by_region is None or by_region.is_empty():
         return None

@@ -12,9 +12,9 @@ from typing import Any
 
 import narwhals as nw
 
-from decisions import delivery, digest, evaluate, findings, rules, targets
-from decisions.errors import DecisionError
-from decisions.state import State
+from metrics.decisions import delivery, digest, evaluate, findings, rules, targets
+from metrics.decisions.errors import DecisionError
+from metrics.decisions.state import State
 from metrics.errors import MetricError
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import metrics
-from decisions import targets as targets_file
-from decisions.errors import DecisionError
+from metrics.decisions import targets as targets_file
+from metrics.decisions.errors import DecisionError
 
 CONDITIONS = ("below", "above", "outside_usual", "gap_above", "below_target")
 CHANNELS = ("email", "webhook")

@@ -13,7 +13,7 @@ from typing import Any
 import narwhals as nw
 import polars as pl
 
-from decisions.targets import FILTERS
+from metrics.decisions.targets import FILTERS
 
 COLUMNS = ("date", "label", "region", "segment", "kind")
 

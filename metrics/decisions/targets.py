@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import metrics
-from decisions.errors import DecisionError
+from metrics.decisions.errors import DecisionError
 
 FILTERS = ("region", "segment")
 TARGETS_ENV = "OUTSIDEIN_TARGETS"
