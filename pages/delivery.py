@@ -49,7 +49,11 @@ if not page.unavailable(reason):
     page.chart(
         "delivery-on-time-by-region",
         charts_trend.small_multiples(
-            region_trend, "region", "share", "On time by region: shipped (grey) vs received (orange)"
+            region_trend,
+            "region",
+            "share",
+            "On time by region: shipped (grey) vs received (orange)",
+            **query.panel_marks((SHIPPED, RECEIVED), f, region_trend, "region"),
         ),
         region_trend,
     )
@@ -126,7 +130,11 @@ if not page.unavailable(reason):
     page.chart(
         "delivery-on-time-by-carrier",
         charts_trend.small_multiples(
-            carrier_trend, "carrier", "share", "On time by carrier: shipped (grey) vs received (orange)"
+            carrier_trend,
+            "carrier",
+            "share",
+            "On time by carrier: shipped (grey) vs received (orange)",
+            **query.panel_marks((SHIPPED, RECEIVED), f, carrier_trend, "carrier"),
         ),
         carrier_trend,
     )

@@ -97,6 +97,7 @@ if not page.unavailable(reason):
                 f"Review stars by {'site' if group == 'source' else group}",
                 f"Mean stars (1-5) by {f.grain}; band: 95 % Student t interval; hollow grey: n < {stars_spec.min_n}; "
                 "header: reviews in the whole window",
+                **query.panel_marks((STARS,), f, stars, group),
             ),
             stars,
         )
@@ -131,6 +132,7 @@ for name, chart_id in (
             f"By {f.grain}; band: 95 % {BAND[name]} interval; hollow grey: n < {spec.min_n}; "
             "header: answers in the whole window",
             reference=0 if name == NPS else None,
+            **query.panel_marks((name,), f, frame, split),
         ),
         frame,
     )

@@ -232,6 +232,21 @@ def test_below_target_from_the_command_line(tmp_path):
     assert len(posts) == 1 and "misses its target 90.0% (distance -15.6 pts)" in posts[0]["text"]
 
 
+def test_below_target_reads_the_sources_targets_table_and_needs_some_goal(tmp_path, capsys):
+    body = (
+        '[[alert]]\nname = "goal"\nmetric = "delivery.on_time_received"\nwhere = { region = ["Southwest"] }\n'
+        'below_target = true\nnotify = ["webhook"]\n'
+    )
+    with webhook_server() as (url, posts):
+        config = write_config(tmp_path, url, body)  # no targets file: the sample's targets table has the goal
+        assert main(["alerts", "--config", str(config), "--as-of", "2026-03-31"]) == 0
+    assert len(posts) == 1 and "misses its target 90.0% (distance -15.6 pts)" in posts[0]["text"]
+    sources = tmp_path / "sources.toml"
+    sources.write_text('[tables.orders]\nkind = "sample"\n')  # orders only: no targets table, no file
+    assert main(["alerts", "--config", str(config), "--sources", str(sources)]) == 2
+    assert "below_target needs goals: a targets table in the sources, or targets =" in capsys.readouterr().err
+
+
 def test_missing_config_and_bad_toml_line(tmp_path, capsys):
     assert main(["alerts", "--config", str(tmp_path / "none.toml")]) == 2
     assert "does not exist" in capsys.readouterr().err

@@ -74,10 +74,10 @@ def load(path: Path) -> Config:
         if "webhook" in r.notify and not webhook:
             raise DecisionError(f"{path}: rule {r.name!r} notifies webhook but [notify] has no webhook")
     goals: tuple[targets_file.Target, ...] = ()
-    if any(r.condition == "below_target" for r in rules):
-        name = data.get("targets")
+    name = data.get("targets")  # optional: the sources' targets table may give the goals (commands.run_alerts)
+    if name is not None:
         if not isinstance(name, str):
-            raise DecisionError(f'{path}: below_target needs targets = "targets.toml" at the top of the file')
+            raise DecisionError(f'{path}: targets names a file: targets = "targets.toml" at the top of the file')
         goals = targets_file.load(path.parent / name)
     return Config(path, rules, tuple(email), webhook, goals)
 
