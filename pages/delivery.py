@@ -62,10 +62,12 @@ lead, reason = query.lead_times(f)
 if not page.unavailable(reason):
     page.chart(
         "delivery-lead-time",
-        charts.lead_time_lines(
+        charts_trend.lead_time_lines(
             lead,
             "Lead time: order to ship vs order to receipt",
             f"Median (solid) and 90th percentile (dashed) days, by order {f.grain}",
+            goals=query.goals(query.LEAD_TIMES, f),
+            events=query.events(f),
         ),
         lead,
     )

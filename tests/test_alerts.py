@@ -186,6 +186,11 @@ def test_a_refused_delivery_says_which_and_sends_again_next_run(tmp_path, capsys
         ('[[alert]]\nname = "x"\nmetric = "satisfaction.nps"\nbelow = 1\nnotify = ["sms"]\n', "notify must list"),
         ('[[alert]]\nmetric = "satisfaction.nps"\nbelow = 1\n', "#1 needs a name"),
         ("[[alert]]\nname = 'x'\nbelow = \n", "is not valid TOML"),
+        (
+            '[[alert]]\nname = "a"\nmetric = "satisfaction.nps"\nbelow = 1\n\n# the second\n'
+            '[[alert]]\nname = "b"\nmetric = "delivery.nope"\nbelow = 1\n',
+            "alerts.toml, line 11: [[alert]] #2 ('b'): unknown metric 'delivery.nope'",  # its header's line
+        ),
     ],
 )
 def test_bad_rules_exit_2_with_one_line_naming_the_rule(tmp_path, body, says, capsys):
@@ -279,6 +284,11 @@ def test_below_target_uses_the_view_s_own_goal(tmp_path):
         ('[[target]]\nmetric = "satisfaction.nps"\ngoal = "high"\n', "goal must be a number"),
         ('[[target]]\nmetric = "satisfaction.nps"\ngoal = 1\nwhere = { carrier = "A" }\n', "where may filter"),
         ('[[target]]\nmetric = "satisfaction.nps"\ngoal = \n', "line 3"),
+        (
+            '[[target]]\nmetric = "satisfaction.nps"\ngoal = 30\n\n[[target]]  # the West\n'
+            'metric = "satisfaction.nps"\ngoal = "high"\n',
+            "targets.toml, line 5: [[target]] #2 (satisfaction.nps): goal must be a number",
+        ),
     ],
 )
 def test_bad_targets_name_the_target_or_line(tmp_path, text, says):

@@ -25,6 +25,7 @@ from ui.charts_trend import (
     event_layout,
     group_trends,
     label_limit,
+    lead_time_lines,
     small_multiples,
     twin_trend,
 )
@@ -201,3 +202,26 @@ def test_delivery_by_region_shows_the_southwest_goal_and_events_in_its_panel_onl
     shown = rows.filter(pl.col(MARK) == "event")
     story = shown.filter(pl.col("event_region") == STORY.region).get_column("region").unique().to_list()
     assert story == [STORY.region]  # the Southwest's events in the Southwest's panel only
+
+
+def test_the_lead_time_chart_draws_its_goal_and_the_views_events() -> None:
+    frame = pl.DataFrame(
+        {
+            "period": [date(2026, m, 1) for m in (1, 2, 3)] * 2,
+            "lens": ["Order to ship"] * 3 + ["Order to receipt"] * 3,
+            "stat": ["median"] * 6,
+            "days": [1.0, 1.2, 1.1, 3.5, 4.2, 5.0],
+        }
+    )
+    goal = (Target("delivery.lead_time_customer", 4.0),)
+    spec = lead_time_lines(frame, "Lead time", "", goals=goal, events=events.in_view(EVENTS, *WINDOW, {})).to_dict()
+    rules = [layer for layer in spec["layer"] if layer["mark"]["type"] == "rule"]
+    goal_rows = spec["datasets"][rules[0]["data"]["name"]]
+    assert [(r["goal"], r["label"]) for r in goal_rows] == [(4.0, "Goal, Lead time to receipt: 4.0 d")]
+    event_rows = spec["datasets"][rules[1]["data"]["name"]]
+    assert [r["label"] for r in event_rows] == [
+        "Price list",
+        "Southwest carrier",
+        "Support flags late deliveries",
+        "West hub",
+    ]

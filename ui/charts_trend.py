@@ -294,6 +294,30 @@ def twin_trend(
     return chart.properties(title=title_, height=300)
 
 
+def lead_time_lines(
+    frame: pl.DataFrame,
+    title: str,
+    subtitle: str = "",
+    goals: tuple[Target, ...] = (),
+    events: pl.DataFrame | None = None,
+) -> alt.LayerChart:
+    """Median and p90 lead time per lens. `frame`: period, lens, stat (median|p90), days. `goals` and
+    `events` as in twin_trend (a lead-time goal is in days: met at or below it)."""
+    lines = (
+        alt.Chart(frame)
+        .mark_line(point=True)
+        .encode(
+            x=period_x(frame),
+            y=alt.Y("days:Q", title="Days"),
+            color=lens_color(frame),
+            strokeDash=alt.StrokeDash("stat:N", title=None, legend=alt.Legend(orient="top")),
+            tooltip=["period:T", "lens:N", "stat:N", alt.Tooltip("days:Q", format=".1f")],
+        )
+    )
+    chart = alt.layer(lines, *_marks(goals, events, "days", _window(frame, events)))
+    return chart.properties(title=alt.Title(title, subtitle=subtitle or alt.Undefined, anchor="start"), height=280)
+
+
 def small_multiples(
     frame: pl.DataFrame,
     facet: str,

@@ -25,7 +25,7 @@ from typing import Any
 import narwhals as nw
 
 import metrics
-from metrics.decisions.errors import DecisionError
+from metrics.decisions.errors import DecisionError, entry_label, header_lines
 
 FILTERS = ("region", "segment")
 TARGETS_ENV = "OUTSIDEIN_TARGETS"
@@ -69,14 +69,16 @@ def merge(table: tuple[Target, ...], file: tuple[Target, ...]) -> tuple[Target, 
 def load(path: Path) -> tuple[Target, ...]:
     if not path.is_file():
         raise DecisionError(f"targets file {path} does not exist")
+    text = path.read_text(encoding="utf-8")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as err:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:  # its message names the line and column
         raise DecisionError(f"{path} is not valid TOML: {err}") from None
     raw = data.get("target", [])
     if not isinstance(raw, list):
         raise DecisionError(f"{path}: targets are [[target]] tables")
-    return tuple(_target(f"{path}: [[target]] #{i + 1}", t) for i, t in enumerate(raw))
+    lines = header_lines(text, "target")
+    return tuple(_target(entry_label(path, "target", i + 1, lines), t) for i, t in enumerate(raw))
 
 
 def _target(label: str, raw: Any) -> Target:
