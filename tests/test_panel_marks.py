@@ -16,6 +16,7 @@ from connectors.sample import STORY
 from metrics.decisions import events, targets
 from metrics.decisions.targets import Target
 from tests.apptest import run_page
+from ui.charts_retention import revenue_lines as revenue_retention_lines
 from ui.charts_trend import (
     CHART_WIDTH_PX,
     EVENT_LABEL_PX,
@@ -225,3 +226,19 @@ def test_the_lead_time_chart_draws_its_goal_and_the_views_events() -> None:
         "Support flags late deliveries",
         "West hub",
     ]
+
+
+def test_the_revenue_retention_lines_draw_the_views_events() -> None:
+    frame = pl.DataFrame(
+        {
+            "period": [date(2026, m, 1) for m in (1, 2, 3)] * 2,
+            "metric": ["Gross revenue retention"] * 3 + ["Net revenue retention"] * 3,
+            "value": [1.0, 0.9, 0.85, 1.0, 1.05, 1.1],
+            "n": [100] * 6,
+            "start_revenue": [1000.0] * 6,
+        }
+    )
+    shown = events.in_view(EVENTS, *WINDOW, {"region": ("West",)})
+    spec = revenue_retention_lines(frame, "GRR and NRR", "", events=shown).to_dict()
+    rules = [layer for layer in spec["layer"] if layer["mark"]["type"] == "rule" and "data" in layer]
+    assert [r["label"] for r in spec["datasets"][rules[0]["data"]["name"]]] == ["Price list", "West hub"]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
+from metrics.decisions.targets import Target
 from ui.charts import CUSTOMER_COLOR, INTERNAL_COLOR
+from ui.charts_trend import rules
 from ui.period_axis import period_x
 from ui.retention import COMPLETE, OPEN
 
@@ -125,8 +127,11 @@ def curves(cohorts: pl.DataFrame, mean: pl.DataFrame, title: str, subtitle: str)
     return alt.layer(lines, band, line).properties(title=_title(title, subtitle), height=300)
 
 
-def revenue_lines(frame: pl.DataFrame, title: str, subtitle: str) -> alt.LayerChart:
-    """GRR and NRR as lines against the 100 % mark; they have no interval, so no band is drawn."""
+def revenue_lines(
+    frame: pl.DataFrame, title: str, subtitle: str, goals: tuple[Target, ...] = (), events: pl.DataFrame | None = None
+) -> alt.LayerChart:
+    """GRR and NRR as lines against the 100 % mark; they have no interval, so no band is drawn. `goals` and
+    `events` as on every trend (charts_trend.rules)."""
     base = alt.Chart(frame).encode(x=period_x(frame))
     lines = base.mark_line(point=True).encode(
         y=alt.Y("value:Q", title="Share of starting revenue", axis=alt.Axis(format=".0%")),
@@ -146,7 +151,8 @@ def revenue_lines(frame: pl.DataFrame, title: str, subtitle: str) -> alt.LayerCh
         ],
     )
     rule = alt.Chart().mark_rule(strokeDash=[4, 3], color="#555").encode(y=alt.datum(1))
-    return alt.layer(lines, rule, data=frame).properties(title=_title(title, subtitle), height=260)
+    marks = rules(goals, events, "ratio", frame)
+    return alt.layer(lines, rule, *marks, data=frame).properties(title=_title(title, subtitle), height=260)
 
 
 def next_period_by_group(

@@ -207,6 +207,11 @@ def _marks(
     return layers
 
 
+def rules(goals: tuple[Target, ...], events: pl.DataFrame | None, unit: str, frame: pl.DataFrame) -> list[alt.Chart]:
+    """The goal lines and labelled event rules for any other chart over `frame`'s periods (layer them on it)."""
+    return _marks(goals, events, unit, _window(frame, events))
+
+
 def _panel_marks(
     data: pl.DataFrame,
     group: str,
