@@ -242,3 +242,17 @@ def test_the_revenue_retention_lines_draw_the_views_events() -> None:
     spec = revenue_retention_lines(frame, "GRR and NRR", "", events=shown).to_dict()
     rules = [layer for layer in spec["layer"] if layer["mark"]["type"] == "rule" and "data" in layer]
     assert [r["label"] for r in spec["datasets"][rules[0]["data"]["name"]]] == ["Price list", "West hub"]
+
+
+def test_events_of_no_panel_and_no_trend_rows_draw_nothing_and_do_not_fail() -> None:
+    elsewhere = events.per_panel(events.in_view(EVENTS, *WINDOW, {}), "region", ["Pacific"])  # no such panel
+    spec = small_multiples(_twins(), "region", "share", "By region", panel_events=elsewhere).to_dict()
+    assert not _rows(spec, "event") and [layer["mark"]["type"] for layer in spec["spec"]["layer"]] == [
+        "area",
+        "line",
+        "point",
+    ]
+    assert event_layout(EVENTS.clear(), date(2026, 1, 1), date(2026, 7, 1), CHART_WIDTH_PX).columns[-2:] == [
+        "align",
+        "lane",
+    ]

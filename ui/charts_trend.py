@@ -126,6 +126,8 @@ def event_layout(
     `lane`, the label's y in pixels: the first of EVENT_LANES lanes where it covers no earlier label (its width
     estimated from the length of its `text`, at most EVENT_LABEL_PX; the full label is in the tooltip), per
     `panel` value."""
+    if events.is_empty():
+        return events.with_columns(align=pl.lit(None, pl.String), lane=pl.lit(None, pl.Int64))
     days = max((last - first).days, 1)
     aligns: list[str] = []
     lanes: list[int] = []
@@ -236,16 +238,15 @@ def _panel_marks(
         parts.append(rows.with_columns(pl.lit("goal").alias(MARK)))
         goal_rows = alt.Chart().transform_filter(alt.datum[MARK] == "goal")
         layers += _goal_layers(goal_rows, unit, "goal_label", width_px)
-    if events is not None and not events.is_empty():
-        text_keys = keys.with_columns(panel=pl.col(group).cast(pl.String))
-        own = {c: f"event_{c}" for c in ("region", "segment", "kind", "label")}
-        rows = events.rename(own).join(text_keys, on="panel", nulls_equal=True).drop("panel")
-        rows = event_layout(
-            rows.sort(facet, "date", nulls_last=True), *_window(data, rows), width_px, facet, "event_label"
-        )
-        parts.append(rows.with_columns(pl.lit("event").alias(MARK)))
+    text_keys = keys.with_columns(panel=pl.col(group).cast(pl.String))
+    own = {c: f"event_{c}" for c in ("region", "segment", "kind", "label")}
+    shown = None if events is None else events.rename(own).join(text_keys, on="panel", nulls_equal=True)
+    if shown is not None and not shown.is_empty():  # events, in panels the chart has
+        shown = shown.drop("panel").sort(facet, "date", nulls_last=True)
+        shown = event_layout(shown, *_window(data, shown), width_px, facet, "event_label")
+        parts.append(shown.with_columns(pl.lit("event").alias(MARK)))
         marked = alt.Chart().transform_filter(alt.datum[MARK] == "event")
-        layers += _event_layers(marked, rows, width_px, "event_label", "event_")
+        layers += _event_layers(marked, shown, width_px, "event_label", "event_")
     return pl.concat(parts, how="diagonal_relaxed"), layers
 
 
