@@ -155,6 +155,16 @@ TABLES: dict[str, Table] = {
             key="event_id",
             description="Optional: what changed in the business, drawn on the trend charts of views it concerns.",
         ),
+        Table(
+            "targets",
+            (
+                _req("metric", STR, "a metric's name, as `python -m metrics list` prints it"),
+                _req("goal", FLOAT, "in the metric's unit; met at or above it (at or below when lower is better)"),
+                _opt("region", STR, "the region the goal is for; null = every region"),
+                _opt("segment", STR, "the segment the goal is for; null = every segment"),
+            ),
+            description="Optional: a goal per metric, or per metric and region and/or segment (beats targets.toml).",
+        ),
     )
 }
 

@@ -10,7 +10,8 @@ something true to find:
 3. That region's customers churn sooner from then on, and its NPS falls from ~+30 to ~0.
 4. STORY.focus_segment is small (~5 % of customers), homogeneous, high-value and loyal.
 
-The events table logs the dated turns of these stories, as the business would (see _events).
+The events table logs the dated turns of these stories, as the business would (see _events); the targets
+table holds its goals (_targets).
 
 Everything is drawn with numpy from one seeded generator, in a fixed order, and
 assembled with Polars: no Python loops over rows.
@@ -389,8 +390,23 @@ def _events() -> pl.DataFrame:
     )
 
 
+def _targets() -> pl.DataFrame:
+    """The goals targets.example.toml sets: on time as received 95 % (90 % in the story's region), NPS +30,
+    delivered within 4 days (median)."""
+    return pl.DataFrame(
+        {
+            "metric": ["delivery.on_time_received"] * 2 + ["satisfaction.nps", "delivery.lead_time_customer"],
+            "goal": [0.95, 0.90, 30.0, 4.0],
+            "region": [None, STORY.region, None, None],
+            "segment": [None, None, None, None],
+        },
+        schema_overrides={"segment": pl.String},
+    )
+
+
 def generate(seed: int = 7, n_orders: int = 100_000) -> dict[str, pl.DataFrame]:
-    """Every contract table (events: the stories' dated turns), deterministic for (seed, n_orders), conformed."""
+    """Every contract table (events: the stories' dated turns; targets: the goals), deterministic for (seed,
+    n_orders), conformed."""
     if n_orders < 5:
         raise ValueError(f"n_orders must be at least 5, got {n_orders}")
     rng = np.random.default_rng(seed)
@@ -439,6 +455,7 @@ def generate(seed: int = 7, n_orders: int = 100_000) -> dict[str, pl.DataFrame]:
         "revenue": _revenue(o, customer_ids),
         "customers": customers,
         "events": _events(),
+        "targets": _targets(),
     }
     return {name: conform(name, frame) for name, frame in tables.items()}
 

@@ -145,6 +145,14 @@ def _rules(table: Table, present: set[str]) -> list[tuple[str, str, nw.Expr]]:
             rules.append(("delivered_date", "delivered_date before shipped_date", before))
     if table.name == "revenue" and "month" in present:
         rules.append(("month", "month is not the first day of a month", nw.col("month").dt.day() != 1))
+    if table.name == "targets" and "metric" in present:
+        from metrics import names  # the metric layer reads connectors.contract; imported here, not at the top
+
+        rules.append(("metric", "unknown metric (see `python -m metrics list`)", ~nw.col("metric").is_in(names())))
+        key = [c for c in ("metric", "region", "segment") if c in present]
+        # Which of two goals for one key holds would be a guess: neither does. Only readable goals count.
+        again = nw.col("goal").count().over(*key) > 1
+        rules.append(("metric", "another row sets a goal for the same metric, region and segment", again))
     return rules
 
 

@@ -77,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_decision_commands(sub: Any) -> None:
-    """`digest` and `alerts` (the decisions package): same --sources as compute."""
+    """`digest` and `alerts` (the metrics.decisions package): same --sources as compute."""
     digest = sub.add_parser("digest", help="e-mail what changed significantly in the last finished period")
     digest.add_argument("--sources", type=Path, help="sources file (default: the built-in sample data)")
     digest.add_argument("--period", choices=("week", "month"), default="month", help="digest period (default month)")
@@ -107,8 +107,8 @@ def _decisions(args: argparse.Namespace) -> None:
 
     # The digest's links import ui.state (the URL keys' home); outside a Streamlit run its caches warn.
     logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
-    from decisions import commands
-    from decisions.errors import DecisionError
+    from metrics.decisions import commands
+    from metrics.decisions.errors import DecisionError
 
     run = commands.run_digest if args.command == "digest" else commands.run_alerts
     if args.command == "alerts" and not args.config.is_file():  # a bad config fails before any data loads

@@ -52,7 +52,11 @@ with page.section():
     page.chart(
         "delivery-on-time-by-region",
         charts_trend.small_multiples(
-            region_trend, "region", "share", "On time by region: shipped (grey) vs received (orange)"
+            region_trend,
+            "region",
+            "share",
+            "On time by region: shipped (grey) vs received (orange)",
+            **query.panel_marks((SHIPPED, RECEIVED), f, region_trend, "region"),
         ),
         region_trend,
     )
@@ -61,10 +65,12 @@ with page.section():
     lead = query.lead_times(f)
     page.chart(
         "delivery-lead-time",
-        charts.lead_time_lines(
+        charts_trend.lead_time_lines(
             lead,
             "Lead time: order to ship vs order to receipt",
             f"Median (solid) and 90th percentile (dashed) days, by order {f.grain}",
+            goals=query.goals(query.LEAD_TIMES, f),
+            events=query.events(f),
         ),
         lead,
     )
@@ -129,7 +135,11 @@ with page.section():
     page.chart(
         "delivery-on-time-by-carrier",
         charts_trend.small_multiples(
-            carrier_trend, "carrier", "share", "On time by carrier: shipped (grey) vs received (orange)"
+            carrier_trend,
+            "carrier",
+            "share",
+            "On time by carrier: shipped (grey) vs received (orange)",
+            **query.panel_marks((SHIPPED, RECEIVED), f, carrier_trend, "carrier"),
         ),
         carrier_trend,
     )

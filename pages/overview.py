@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from metrics.analysis.headline import CUSTOMER_KPIS, TWIN_PAIRS
 from ui import cards, charts_trend, late_cost, page, query
 from ui.overview import data as overview
 
@@ -15,14 +16,14 @@ if page.full_page():
             st.markdown(f"- {line}")
 
     st.subheader("Inside-out vs customer lens")
-    for internal, customer in overview.TWIN_PAIRS:
+    for internal, customer in TWIN_PAIRS:
         left, right = st.columns(2)
         with left:
             cards.kpi_card(internal, f)
         with right:
             cards.kpi_card(customer, f)
 
-trend = query.twins(*overview.TWIN_PAIRS[0], f)
+trend = query.twins(*TWIN_PAIRS[0], f)
 page.chart(
     "overview-on-time-trend",
     charts_trend.twin_trend(
@@ -30,7 +31,7 @@ page.chart(
         "share",
         "On time: as shipped vs as received",
         f"Share of due orders on or before the promised date, by order {f.grain}; bands are 95 % intervals",
-        goals=query.goals(overview.TWIN_PAIRS[0], f),
+        goals=query.goals(TWIN_PAIRS[0], f),
         events=query.events(f),
     ),
     trend,
@@ -45,7 +46,7 @@ if page.full_page():
     with page.section():
         if sentence := late_cost.sentence(f):
             st.markdown(sentence)
-    for column, name in zip(st.columns(3) + st.columns(3), overview.CUSTOMER_KPIS, strict=False):
+    for column, name in zip(st.columns(3) + st.columns(3), CUSTOMER_KPIS, strict=False):
         with column:
             cards.kpi_card(name, f)
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import cards, page, state, suggested
+from ui import cards, page, query, state, suggested
 from ui.retention import charts, data
 
 f = page.header("Retention", "Do customers come back, and who stops?")
@@ -92,6 +92,8 @@ with page.section():
             "Gross (GRR) and net (NRR) revenue retention of the window's first-month customers",
             f"Monthly run rate per {f.grain} as a share of their first-month revenue; no interval: "
             "no sound interval exists for a ratio of skewed sums, so none is drawn",
+            goals=query.goals(("retention.grr", "retention.nrr"), f),
+            events=query.events(f),
         ),
         revenue,
     )

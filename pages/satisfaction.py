@@ -93,6 +93,7 @@ for group in ("source", "region"):  # by site and by region (reviews carry no se
                 f"Review stars by {'site' if group == 'source' else group}",
                 f"Mean stars (1-5) by {f.grain}; band: 95 % Student t interval; hollow grey: n < {stars_spec.min_n}; "
                 "header: reviews in the whole window",
+                **query.panel_marks((STARS,), f, stars, group),
             ),
             stars,
         )
@@ -127,6 +128,7 @@ for name, chart_id in (
                 f"By {f.grain}; band: 95 % {BAND[name]} interval; hollow grey: n < {spec.min_n}; "
                 "header: answers in the whole window",
                 reference=0 if name == NPS else None,
+                **query.panel_marks((name,), f, frame, split),
             ),
             frame,
         )

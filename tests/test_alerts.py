@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from decisions import evaluate, rules, targets
-from decisions.delivery import smtp_settings
-from decisions.errors import DecisionError
 from metrics.analysis import periods
 from metrics.cli import main
+from metrics.decisions import evaluate, rules, targets
+from metrics.decisions.delivery import smtp_settings
+from metrics.decisions.errors import DecisionError
 from tests import simulated_orders as sim
 from tests.smtp_server import smtp_server
 
@@ -186,6 +186,11 @@ def test_a_refused_delivery_says_which_and_sends_again_next_run(tmp_path, capsys
         ('[[alert]]\nname = "x"\nmetric = "satisfaction.nps"\nbelow = 1\nnotify = ["sms"]\n', "notify must list"),
         ('[[alert]]\nmetric = "satisfaction.nps"\nbelow = 1\n', "#1 needs a name"),
         ("[[alert]]\nname = 'x'\nbelow = \n", "is not valid TOML"),
+        (
+            '[[alert]]\nname = "a"\nmetric = "satisfaction.nps"\nbelow = 1\n\n# the second\n'
+            '[[alert]]\nname = "b"\nmetric = "delivery.nope"\nbelow = 1\n',
+            "alerts.toml, line 11: [[alert]] #2 ('b'): unknown metric 'delivery.nope'",  # its header's line
+        ),
     ],
 )
 def test_bad_rules_exit_2_with_one_line_naming_the_rule(tmp_path, body, says, capsys):
@@ -232,6 +237,21 @@ def test_below_target_from_the_command_line(tmp_path):
     assert len(posts) == 1 and "misses its target 90.0% (distance -15.6 pts)" in posts[0]["text"]
 
 
+def test_below_target_reads_the_sources_targets_table_and_needs_some_goal(tmp_path, capsys):
+    body = (
+        '[[alert]]\nname = "goal"\nmetric = "delivery.on_time_received"\nwhere = { region = ["Southwest"] }\n'
+        'below_target = true\nnotify = ["webhook"]\n'
+    )
+    with webhook_server() as (url, posts):
+        config = write_config(tmp_path, url, body)  # no targets file: the sample's targets table has the goal
+        assert main(["alerts", "--config", str(config), "--as-of", "2026-03-31"]) == 0
+    assert len(posts) == 1 and "misses its target 90.0% (distance -15.6 pts)" in posts[0]["text"]
+    sources = tmp_path / "sources.toml"
+    sources.write_text('[tables.orders]\nkind = "sample"\n')  # orders only: no targets table, no file
+    assert main(["alerts", "--config", str(config), "--sources", str(sources)]) == 2
+    assert "below_target needs goals: a targets table in the sources, or targets =" in capsys.readouterr().err
+
+
 def test_missing_config_and_bad_toml_line(tmp_path, capsys):
     assert main(["alerts", "--config", str(tmp_path / "none.toml")]) == 2
     assert "does not exist" in capsys.readouterr().err
@@ -264,6 +284,11 @@ def test_below_target_uses_the_view_s_own_goal(tmp_path):
         ('[[target]]\nmetric = "satisfaction.nps"\ngoal = "high"\n', "goal must be a number"),
         ('[[target]]\nmetric = "satisfaction.nps"\ngoal = 1\nwhere = { carrier = "A" }\n', "where may filter"),
         ('[[target]]\nmetric = "satisfaction.nps"\ngoal = \n', "line 3"),
+        (
+            '[[target]]\nmetric = "satisfaction.nps"\ngoal = 30\n\n[[target]]  # the West\n'
+            'metric = "satisfaction.nps"\ngoal = "high"\n',
+            "targets.toml, line 5: [[target]] #2 (satisfaction.nps): goal must be a number",
+        ),
     ],
 )
 def test_bad_targets_name_the_target_or_line(tmp_path, text, says):

@@ -11,8 +11,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from decisions import findings
 from metrics.cli import main
+from metrics.decisions import findings
 from tests import simulated_orders as sim
 from tests.smtp_server import self_signed, smtp_server
 
@@ -158,6 +158,7 @@ def test_output_writes_eml_and_standalone_html(tmp_path, capsys):
     assert "On time as received in Southwest: 74.4% (n = 597) vs target 90.0%, -15.6 pts (missed)" in plain
     text = page.read_text()
     assert "cid:" not in text and text.count("data:image/png;base64,") == 2
+    assert "vs target 90.0%, -15.6 pts (missed)" in text  # without --targets: the sample's targets table
 
 
 def test_only_if_changed_sends_nothing_when_nothing_moved(toy, tmp_path, capsys):

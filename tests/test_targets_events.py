@@ -14,9 +14,9 @@ import pytest
 
 from connectors.contract import TABLES
 from connectors.sample import STORY, generate
-from decisions import events, targets
-from decisions.targets import Target
 from metrics.analysis.shifts import share_shifts
+from metrics.decisions import events, targets
+from metrics.decisions.targets import Target
 from tests.apptest import run_page
 from ui.charts_trend import band_trend, twin_trend
 

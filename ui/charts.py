@@ -84,22 +84,6 @@ def gap_bars(frame: pl.DataFrame, category: str, title: str, subtitle: str = "")
     )
 
 
-def lead_time_lines(frame: pl.DataFrame, title: str, subtitle: str = "") -> alt.Chart:
-    """Median and p90 lead time per lens. `frame`: period, lens, stat (median|p90), days."""
-    return (
-        alt.Chart(frame)
-        .mark_line(point=True)
-        .encode(
-            x=period_x(frame),
-            y=alt.Y("days:Q", title="Days"),
-            color=lens_color(frame),
-            strokeDash=alt.StrokeDash("stat:N", title=None, legend=alt.Legend(orient="top")),
-            tooltip=["period:T", "lens:N", "stat:N", alt.Tooltip("days:Q", format=".1f")],
-        )
-        .properties(title=alt.Title(title, subtitle=subtitle or None, anchor="start"), height=280)
-    )
-
-
 # A basemap style with no tile sources, inlined as a data: URL: basemap tiles come from the
 # internet, which offline hosts do not reach, and with no style Streamlit substitutes an online one.
 OFFLINE_MAP_STYLE = "data:application/json," + quote(

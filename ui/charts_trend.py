@@ -3,18 +3,20 @@
 Every trend chart of the dashboard: one customer-coloured line (retention, satisfaction), or one
 line per lens (the twins: grey inside-out, orange customer). Points from fewer than min_n
 observations are drawn hollow (never dropped); a metric without an interval says so in the subtitle.
-Goals (decisions.targets) are dashed horizontal rules, events (decisions.events) labelled vertical rules.
+Goals (metrics.decisions.targets) are dashed horizontal rules, events (metrics.decisions.events) labelled
+vertical rules.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import altair as alt
 import polars as pl
 
 import metrics
-from decisions.targets import Target
+from metrics.decisions.targets import Target
 from ui.charts import CUSTOMER_COLOR, lens_color, lens_scale
 from ui.format import UNIT_AXIS_FORMAT
 from ui.format import value as format_value
@@ -23,7 +25,13 @@ from ui.period_axis import period_x
 LOW_N_COLOR = "#b8bfc7"
 GOAL_COLOR = "#2e7d32"
 EVENT_COLOR = "#6a4c93"
-EVENT_LANE_PX = 12
+# Event labels: 10 px text about 5.6 px a character, at most 180 px (the tooltip has the rest), in up to three
+# lanes 14 px apart; placed for a chart CHART_WIDTH_PX wide (the wide layout's full-width charts are wider, so
+# labels placed apart stay apart) or a panel's width.
+EVENT_FONT_PX, EVENT_CHAR_PX, EVENT_LABEL_PX, EVENT_GAP_PX = 10, 5.6, 180, 6
+EVENT_LANE_PX, EVENT_LANES = 14, 3
+CHART_WIDTH_PX, PANEL_WIDTH_PX, GROUP_WIDTH_PX = 700, 260, 250
+MARK = "mark_layer"  # faceted charts: which layer a row of their one dataset feeds (data, goal, event)
 TRUST_LABELS = ("enough data", "below min n: too few to trust", "period still open: so far")
 
 
@@ -99,39 +107,147 @@ def _layers(
     return layers
 
 
-def goal_frame(goals: tuple[Target, ...]) -> pl.DataFrame:
-    """One row per goal: its value and the label drawn on its line ("Goal, <metric>: 95.0 %")."""
-    rows = [
-        (t.goal, f"Goal, {metrics.spec(t.metric).title}: {format_value(t.goal, metrics.spec(t.metric).unit)}")
-        for t in goals
-    ]
+def goal_frame(goals: tuple[Target, ...], short: bool = False) -> pl.DataFrame:
+    """One row per goal: its value and the label drawn on its line ("Goal, <metric>: 95.0 %"; `short`:
+    "Goal 95.0 %", for a panel whose goals are all one metric's)."""
+    rows = []
+    for t in goals:
+        spec = metrics.spec(t.metric)
+        value = format_value(t.goal, spec.unit)
+        rows.append((t.goal, f"Goal {value}" if short else f"Goal, {spec.title}: {value}"))
     return pl.DataFrame(rows, schema={"goal": pl.Float64, "label": pl.String}, orient="row")
 
 
-def _marks(goals: tuple[Target, ...], events: pl.DataFrame | None, unit: str) -> list[alt.Chart]:
+def event_layout(
+    events: pl.DataFrame, first: date, last: date, width_px: float, panel: str | None = None, text: str = "label"
+) -> pl.DataFrame:
+    """Add where each event's label goes: `align` "left" (runs right from its rule) in the left half of the
+    axis [first, last], "right" (runs left) in the right half, so no label is cut at the chart's edge; and
+    `lane`, the label's y in pixels: the first of EVENT_LANES lanes where it covers no earlier label (its width
+    estimated from the length of its `text`, at most EVENT_LABEL_PX; the full label is in the tooltip), per
+    `panel` value."""
+    if events.is_empty():
+        return events.with_columns(align=pl.lit(None, pl.String), lane=pl.lit(None, pl.Int64))
+    days = max((last - first).days, 1)
+    aligns: list[str] = []
+    lanes: list[int] = []
+    taken: dict[object, list[list[tuple[float, float]]]] = {}
+    for row in events.iter_rows(named=True):  # a handful of events, placed one after another
+        x = (row["date"] - first).days / days * width_px
+        wide = min(len(row[text]) * EVENT_CHAR_PX, label_limit(width_px)) + EVENT_GAP_PX
+        side = "left" if x <= width_px / 2 else "right"
+        span = (x, x + wide) if side == "left" else (x - wide, x)
+        used = taken.setdefault(row[panel] if panel else None, [[] for _ in range(EVENT_LANES)])
+        free = [i for i, lane in enumerate(used) if all(hi <= span[0] or lo >= span[1] for lo, hi in lane)]
+        lane = free[0] if free else min(range(EVENT_LANES), key=lambda i: max(hi for _, hi in used[i]))
+        used[lane].append(span)
+        aligns.append(side)
+        lanes.append(2 + EVENT_LANE_PX * lane)
+    return events.with_columns(align=pl.Series(aligns, dtype=pl.String), lane=pl.Series(lanes, dtype=pl.Int64))
+
+
+def label_limit(width_px: float) -> float:
+    """The widest an event label is drawn: EVENT_LABEL_PX, or less in a narrow panel, so that a label starting
+    at most half-way across never runs past the edge."""
+    return min(EVENT_LABEL_PX, width_px / 2 - EVENT_GAP_PX)
+
+
+def _window(data: pl.DataFrame, events: pl.DataFrame | None) -> tuple[date, date]:
+    """The x axis's extent: the periods' and the events' dates (a temporal scale is not padded)."""
+    dates = data.get_column("period").cast(pl.Date)
+    if events is not None and not events.is_empty():
+        dates = pl.concat([dates, events.get_column("date").cast(pl.Date)])
+    return dates.min(), dates.max()
+
+
+def _goal_layers(chart: alt.Chart, unit: str, text: str = "label", panel_width: float | None = None) -> list[alt.Chart]:
+    """A dashed line per goal row (`goal`), labelled with `text` above its left end; in a panel `panel_width`
+    wide, below its right end, clear of the event labels at the top and of the panel's first events."""
+    tooltip = [alt.Tooltip(f"{text}:N", title="Goal"), alt.Tooltip("goal:Q", title="Value", format=axis_format(unit))]
+    where = (
+        {"align": "right", "baseline": "top", "dx": -2, "dy": 2}
+        if panel_width
+        else {"align": "left", "baseline": "bottom", "dx": 4, "dy": -2}
+    )
+    return [
+        chart.mark_rule(color=GOAL_COLOR, strokeDash=[6, 3], strokeWidth=1.5).encode(y="goal:Q", tooltip=tooltip),
+        chart.mark_text(color=GOAL_COLOR, fontSize=11, **where).encode(
+            y="goal:Q", x=alt.value(panel_width or 0), text=f"{text}:N"
+        ),
+    ]
+
+
+def _event_layers(
+    chart: alt.Chart, rows: pl.DataFrame, width_px: float, text: str = "label", prefix: str = ""
+) -> list[alt.Chart]:
+    """A dotted rule per event row (`date`) and its label at its `lane` on its `align` side (event_layout);
+    the tooltip has the whole label and the event's `<prefix>region`, segment and kind."""
+    tooltip = [alt.Tooltip("date:T", title="Date"), alt.Tooltip(f"{text}:N", title="Event")]
+    tooltip += [alt.Tooltip(f"{prefix}{c}:N", title=c.capitalize()) for c in ("region", "segment", "kind")]
+    layers = [chart.mark_rule(color=EVENT_COLOR, strokeDash=[2, 2]).encode(x="date:T", tooltip=tooltip)]
+    for side in ("left", "right"):
+        if side in rows.get_column("align"):
+            mark = {"align": side, "dx": 3 if side == "left" else -3, "limit": label_limit(width_px)}
+            layers.append(
+                chart.transform_filter(alt.datum.align == side)
+                .mark_text(baseline="top", color=EVENT_COLOR, fontSize=EVENT_FONT_PX, **mark)
+                .encode(x="date:T", y=alt.Y("lane:Q", scale=None, axis=None), text=f"{text}:N", tooltip=tooltip)
+            )
+    return layers
+
+
+def _marks(
+    goals: tuple[Target, ...], events: pl.DataFrame | None, unit: str, window: tuple[date, date]
+) -> list[alt.Chart]:
     """Dashed goal lines labelled at the left, and event rules labelled at the top (details in the tooltip)."""
     layers: list[alt.Chart] = []
     if goals:
-        line = alt.Chart(goal_frame(goals))
-        tooltip = [alt.Tooltip("label:N", title="Goal"), alt.Tooltip("goal:Q", title="Value", format=axis_format(unit))]
-        layers += [
-            line.mark_rule(color=GOAL_COLOR, strokeDash=[6, 3], strokeWidth=1.5).encode(y="goal:Q", tooltip=tooltip),
-            line.mark_text(align="left", baseline="bottom", dx=4, dy=-2, color=GOAL_COLOR, fontSize=11).encode(
-                y="goal:Q", x=alt.value(0), text="label:N"
-            ),
-        ]
+        layers += _goal_layers(alt.Chart(goal_frame(goals)), unit)
     if events is not None and not events.is_empty():
-        # Labels in three staggered lanes at the top, so events a few weeks apart do not print over each other.
-        when = alt.Chart(events.with_columns(lane=2 + EVENT_LANE_PX * (pl.int_range(pl.len()) % 3)))
-        tooltip = [alt.Tooltip("date:T", title="Date"), alt.Tooltip("label:N", title="Event")]
-        tooltip += [alt.Tooltip(f"{c}:N", title=c.capitalize()) for c in ("region", "segment", "kind")]
-        layers += [
-            when.mark_rule(color=EVENT_COLOR, strokeDash=[2, 2]).encode(x="date:T", tooltip=tooltip),
-            when.mark_text(align="left", baseline="top", dx=3, color=EVENT_COLOR, fontSize=10, limit=180).encode(
-                x="date:T", y=alt.Y("lane:Q", scale=None, axis=None), text="label:N"
-            ),
-        ]
+        placed = event_layout(events, *window, CHART_WIDTH_PX)
+        layers += _event_layers(alt.Chart(placed), placed, CHART_WIDTH_PX)
     return layers
+
+
+def rules(goals: tuple[Target, ...], events: pl.DataFrame | None, unit: str, frame: pl.DataFrame) -> list[alt.Chart]:
+    """The goal lines and labelled event rules for any other chart over `frame`'s periods (layer them on it)."""
+    return _marks(goals, events, unit, _window(frame, events))
+
+
+def _panel_marks(
+    data: pl.DataFrame,
+    group: str,
+    facet: str,
+    unit: str,
+    goals: tuple[tuple[Any, Target], ...],
+    events: pl.DataFrame | None,
+    width_px: float,
+) -> tuple[pl.DataFrame, list[alt.Chart]]:
+    """A faceted chart's one dataset (Vega-Lite facets only the top-level data) and its goal and event layers:
+    the trend rows (MARK "data"), a row per panel goal (targets.per_panel: (group value, goal)) and one per
+    panel event (events.per_panel: `panel` = the group value as text), each with its panel's `facet` value."""
+    trend = data.with_columns(pl.lit("data").alias(MARK))
+    # group value -> its panel's facet value (the group value itself, or its label)
+    keys = data.select(list(dict.fromkeys((group, facet)))).unique()
+    parts, layers = [trend], []
+    if goals:
+        values = pl.Series(group, [v for v, _ in goals], dtype=data.schema[group])
+        one_metric = len({t.metric for _, t in goals}) == 1  # then "Goal 95.0%" says enough in a small panel
+        rows = goal_frame(tuple(t for _, t in goals), one_metric).rename({"label": "goal_label"}).with_columns(values)
+        rows = rows.join(keys, on=group, nulls_equal=True) if facet != group else rows
+        parts.append(rows.with_columns(pl.lit("goal").alias(MARK)))
+        goal_rows = alt.Chart().transform_filter(alt.datum[MARK] == "goal")
+        layers += _goal_layers(goal_rows, unit, "goal_label", width_px)
+    text_keys = keys.with_columns(panel=pl.col(group).cast(pl.String))
+    own = {c: f"event_{c}" for c in ("region", "segment", "kind", "label")}
+    shown = None if events is None else events.rename(own).join(text_keys, on="panel", nulls_equal=True)
+    if shown is not None and not shown.is_empty():  # events, in panels the chart has
+        shown = shown.drop("panel").sort(facet, "date", nulls_last=True)
+        shown = event_layout(shown, *_window(data, shown), width_px, facet, "event_label")
+        parts.append(shown.with_columns(pl.lit("event").alias(MARK)))
+        marked = alt.Chart().transform_filter(alt.datum[MARK] == "event")
+        layers += _event_layers(marked, shown, width_px, "event_label", "event_")
+    return pl.concat(parts, how="diagonal_relaxed"), layers
 
 
 def _with_low_n_note(subtitle: str | list[str], data: pl.DataFrame) -> list[str]:
@@ -160,7 +276,8 @@ def band_trend(
     `goals` and `events` as in twin_trend."""
     data = with_trust(frame, min_n)
     base = alt.Chart(data).encode(x=period_x(data))
-    chart = alt.layer(*_layers(base, unit, reference, _tooltip(unit)), *_marks(goals, events, unit))
+    marks = _marks(goals, events, unit, _window(data, events))
+    chart = alt.layer(*_layers(base, unit, reference, _tooltip(unit)), *marks)
     return chart.properties(title=alt.Title(title, subtitle=subtitle, anchor="start"), height=300)
 
 
@@ -178,22 +295,61 @@ def twin_trend(
     data = with_trust(frame, pl.col("min_n"))
     base = alt.Chart(data).encode(x=period_x(data))
     tooltip = _tooltip(unit, [alt.Tooltip("lens:N", title="Lens")])
-    chart = alt.layer(*_layers(base, unit, None, tooltip, data), *_marks(goals, events, unit))
+    chart = alt.layer(*_layers(base, unit, None, tooltip, data), *_marks(goals, events, unit, _window(data, events)))
     title_ = alt.Title(title, subtitle=_with_low_n_note(subtitle, data) or alt.Undefined, anchor="start")
     return chart.properties(title=title_, height=300)
 
 
-def small_multiples(frame: pl.DataFrame, facet: str, unit: str, title: str, columns: int = 3) -> alt.FacetChart:
-    """The twin trend per `facet` value (e.g. region), sharing axes so gaps compare."""
+def lead_time_lines(
+    frame: pl.DataFrame,
+    title: str,
+    subtitle: str = "",
+    goals: tuple[Target, ...] = (),
+    events: pl.DataFrame | None = None,
+) -> alt.LayerChart:
+    """Median and p90 lead time per lens. `frame`: period, lens, stat (median|p90), days. `goals` and
+    `events` as in twin_trend (a lead-time goal is in days: met at or below it)."""
+    lines = (
+        alt.Chart(frame)
+        .mark_line(point=True)
+        .encode(
+            x=period_x(frame),
+            y=alt.Y("days:Q", title="Days"),
+            color=lens_color(frame),
+            strokeDash=alt.StrokeDash("stat:N", title=None, legend=alt.Legend(orient="top")),
+            tooltip=["period:T", "lens:N", "stat:N", alt.Tooltip("days:Q", format=".1f")],
+        )
+    )
+    chart = alt.layer(lines, *_marks(goals, events, "days", _window(frame, events)))
+    return chart.properties(title=alt.Title(title, subtitle=subtitle or alt.Undefined, anchor="start"), height=280)
+
+
+def small_multiples(
+    frame: pl.DataFrame,
+    facet: str,
+    unit: str,
+    title: str,
+    columns: int = 3,
+    panel_goals: tuple[tuple[Any, Target], ...] = (),
+    panel_events: pl.DataFrame | None = None,
+) -> alt.FacetChart:
+    """The twin trend per `facet` value (e.g. region), sharing axes so gaps compare. `panel_goals` and
+    `panel_events` (ui.query.panel_marks) are drawn in the panels they belong to."""
     data = with_trust(frame, pl.col("min_n"))
-    base = alt.Chart().encode(x=period_x(data))
+    rows, marks = _panel_marks(data, facet, facet, unit, panel_goals, panel_events, PANEL_WIDTH_PX)
+    base = _trend_rows(alt.Chart().encode(x=period_x(data)), marks)
     tooltip = _tooltip(unit, [alt.Tooltip(f"{facet}:N", title=facet.capitalize()), alt.Tooltip("lens:N")])
-    layers = alt.layer(*_layers(base, unit, None, tooltip, data), data=data)
+    layers = alt.layer(*_layers(base, unit, None, tooltip, data), *marks, data=rows)
     return (
-        layers.properties(width=260, height=150)
+        layers.properties(width=PANEL_WIDTH_PX, height=150)
         .facet(facet=alt.Facet(f"{facet}:N", title=None), columns=columns)
         .properties(title=alt.Title(title, subtitle=_with_low_n_note([], data) or alt.Undefined, anchor="start"))
     )
+
+
+def _trend_rows(base: alt.Chart, marks: list[alt.Chart]) -> alt.Chart:
+    """The trend layers read only the trend rows of a dataset that also holds goal and event rows."""
+    return base.transform_filter(alt.datum[MARK] == "data") if marks else base
 
 
 def group_label(frame: pl.DataFrame, group: str, min_n: int, total: pl.Expr | None = None) -> pl.DataFrame:
@@ -218,14 +374,18 @@ def group_trends(
     subtitle: str,
     reference: float | None = None,
     columns: int = 3,
+    panel_goals: tuple[tuple[Any, Target], ...] = (),
+    panel_events: pl.DataFrame | None = None,
 ) -> alt.FacetChart:
-    """Small multiples of band_trend, one per `group` value, on shared axes."""
+    """Small multiples of band_trend, one per `group` value, on shared axes; goals and events as in
+    small_multiples."""
     data = group_label(with_trust(frame, min_n), group, min_n)
-    base = alt.Chart().encode(x=period_x(data))
+    rows, marks = _panel_marks(data, group, "label", unit, panel_goals, panel_events, GROUP_WIDTH_PX)
+    base = _trend_rows(alt.Chart().encode(x=period_x(data)), marks)
     tooltip = _tooltip(unit, [alt.Tooltip(f"{group}:N", title=group.capitalize())])
-    layers = alt.layer(*_layers(base, unit, reference, tooltip), data=data)
+    layers = alt.layer(*_layers(base, unit, reference, tooltip), *marks, data=rows)
     return (
-        layers.properties(width=250, height=170)
+        layers.properties(width=GROUP_WIDTH_PX, height=170)
         .facet(facet=alt.Facet("label:N", title=None, sort=alt.SortField("label")), columns=columns)
         .properties(title=alt.Title(title, subtitle=subtitle, anchor="start"))
     )

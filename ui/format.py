@@ -1,59 +1,14 @@
-"""How values of each unit read on a card, in a table or a tooltip."""
+"""How values read on a card, in a table or a tooltip. The unit rules live in metrics.analysis.units (the
+digest and alerts write the same numbers); re-exported here so pages keep one `fmt` import."""
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import timedelta
 
-UNIT_AXIS_FORMAT = {
-    "share": ".0%",
-    "ratio": ".0%",
-    "days": ".1f",
-    "score": ".0f",
-    "mean": ".2f",
-    "count": ",.0f",
-    "currency": "$,.0f",
-}
+from metrics.analysis.units import UNIT_AXIS_FORMAT, count, delta, interval, value
 
-
-def value(x: float | None, unit: str) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "–"
-    if unit in ("share", "ratio"):
-        return f"{x:.1%}"
-    if unit == "days":
-        return f"{x:.1f} d"
-    if unit == "score":
-        return f"{x:+.0f}"
-    if unit == "currency":
-        return f"${x:,.0f}"
-    if unit == "count":
-        return f"{x:,.0f}"
-    return f"{x:.2f}"
-
-
-def delta(x: float | None, unit: str) -> str | None:
-    """Change between two values: shares in percentage points, others in their unit."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return None
-    if unit in ("share", "ratio"):
-        return f"{100 * x:+.1f} pts"
-    if unit == "days":
-        return f"{x:+.1f} d"
-    if unit == "score":
-        return f"{x:+.1f}"
-    return f"{x:+.2f}"
-
-
-def count(n: int | None) -> str:
-    return "–" if n is None else f"{n:,}"
-
-
-def interval(low: float | None, high: float | None, unit: str) -> str:
-    if low is None or high is None:
-        return "no interval"
-    return f"95 % CI {value(low, unit)} – {value(high, unit)}"
+__all__ = ["UNIT_AXIS_FORMAT", "age", "count", "delta", "interval", "md_escape", "value"]
 
 
 def md_escape(text: str) -> str:

@@ -61,7 +61,8 @@ def _breakdown(spec: metrics.MetricSpec, f: Filters, column: str) -> None:
         return
     title = f"{spec.title} by {column}"
     subtitle = f"By {f.grain}; bands are 95 % intervals; hollow: n < {spec.min_n} or period still open"
-    figure = charts_trend.group_trends(frame, column, spec.unit, spec.min_n, title, subtitle)
+    marks = query.panel_marks((spec.name,), f, frame, column)
+    figure = charts_trend.group_trends(frame, column, spec.unit, spec.min_n, title, subtitle, **marks)
     page.chart(f"{spec.name}-by-{column}", figure, frame)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import narwhals as nw
 import polars as pl
@@ -15,10 +16,10 @@ import streamlit as st
 
 import metrics
 from connectors.sources import default_sources_path
-from decisions import events as view_events
-from decisions import targets as goal_file
-from decisions.errors import DecisionError
 from metrics.analysis import change, periods
+from metrics.decisions import events as view_events
+from metrics.decisions import targets as goal_file
+from metrics.decisions.errors import DecisionError
 from ui import data
 from ui.state import Choices, Filters
 
@@ -160,15 +161,24 @@ def _targets(path: str, stamp: int) -> tuple[goal_file.Target, ...]:
     return goal_file.load(Path(path))
 
 
+@st.cache_data(show_spinner=False, max_entries=4)
+def _table_targets(version: str) -> tuple[goal_file.Target, ...]:
+    del version  # the data's version: a reloaded targets table is read again
+    return goal_file.from_table(data.dataset().tables.get("targets"))
+
+
 def targets_or_error() -> tuple[tuple[goal_file.Target, ...], str | None]:
-    """The dashboard's goals (decisions.targets.app_path), or none and the reason the file cannot be used."""
+    """The dashboard's goals: the `targets` table's, then the file's (metrics.decisions.targets.app_path) where
+    the table sets none (merge); with a file that cannot be used, the table's and the reason."""
+    table = _table_targets(data.version())
     path = goal_file.app_path(default_sources_path())
     if path is None:
-        return (), None
+        return table, None
     try:
-        return _targets(str(path), path.stat().st_mtime_ns if path.exists() else 0), None
+        file = _targets(str(path), path.stat().st_mtime_ns if path.exists() else 0)
     except DecisionError as err:
-        return (), f"Goals not shown: {err}"
+        return table, f"Goals from the targets file not shown: {err}"
+    return goal_file.merge(table, file), None
 
 
 def goals(names: tuple[str, ...], filters: Filters) -> tuple[goal_file.Target, ...]:
@@ -176,6 +186,15 @@ def goals(names: tuple[str, ...], filters: Filters) -> tuple[goal_file.Target, .
     return goal_file.goals(targets_or_error()[0], names, filters.where())
 
 
+def panel_marks(names: tuple[str, ...], filters: Filters, frame: pl.DataFrame, column: str) -> dict[str, Any]:
+    """The goals of `names` and the events of each panel of `frame` broken down by `column`, as the keyword
+    arguments of charts_trend.small_multiples and group_trends (metrics.decisions: targets.per_panel and
+    events.per_panel say which belong to which panel)."""
+    values = frame.get_column(column).unique().to_list() if column in frame.columns else []
+    goals = goal_file.per_panel(targets_or_error()[0], names, filters.where(), column, values)
+    return {"panel_goals": goals, "panel_events": view_events.per_panel(events(filters), column, values)}
+
+
 def events(filters: Filters) -> pl.DataFrame:
-    """The loaded `events` in the view's window that concern its regions and segments (decisions.events)."""
+    """The loaded `events` in the view's window that concern its regions and segments (metrics.decisions.events)."""
     return view_events.in_view(data.dataset().tables.get("events"), filters.start, filters.end, filters.where())

@@ -198,6 +198,9 @@ def _page_key(key: str) -> str:
     return key
 
 
+METRIC = _page_key("metric")  # /catalog's live metric; the digest's links name it too
+
+
 def _note_ignored(key: str, values: list[str], options: tuple[str, ...] | list[str]) -> None:
     bad = [v for v in values if v not in options]
     if bad:

@@ -1,4 +1,4 @@
-"""Suggested events: change points the app found, offered for the events table (see decisions.events)."""
+"""Suggested events: change points the app found, offered for the events table (see metrics.decisions.events)."""
 
 from __future__ import annotations
 

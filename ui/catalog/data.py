@@ -12,7 +12,7 @@ from ui import state
 from ui.cards import LENS_LABEL
 
 ALL = "all metrics"  # the catalog's list; any other value of ?metric= is a metric shown live
-METRIC = "metric"
+METRIC = state.METRIC
 
 
 def choices() -> list[str]:

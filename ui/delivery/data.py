@@ -8,8 +8,8 @@ import polars as pl
 import streamlit as st
 
 import metrics
-from decisions import events
 from metrics.analysis.shifts import share_shifts
+from metrics.decisions import events
 from metrics.errors import MissingData
 from metrics.ratings import LATE, ON_TIME
 from ui import data, query
@@ -68,7 +68,7 @@ def region_gaps(filters: Filters) -> pl.DataFrame:
 
 def suggested_events(filters: Filters) -> pl.DataFrame | None:
     """Where on time as received changed level per region (finished periods, 95 % intervals apart), as rows
-    for the events table (decisions.events.suggested); raises when the metric cannot run by region."""
+    for the events table (metrics.decisions.events.suggested); raises when the metric cannot run by region."""
     trend = query.metric(RECEIVED, filters, by=("region",))
     spec = metrics.spec(RECEIVED)
     finished = trend.drop_nulls("region").filter(pl.col("complete"))

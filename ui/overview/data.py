@@ -8,23 +8,12 @@ import polars as pl
 
 import metrics
 from metrics.analysis import change, periods
+from metrics.analysis.headline import TWIN_PAIRS, WATCHED
 from ui import data, query
 from ui import format as fmt
 from ui.state import Filters
 
-TWIN_PAIRS = (
-    ("delivery.on_time_shipped", "delivery.on_time_received"),
-    ("delivery.lead_time_internal", "delivery.lead_time_customer"),
-)
 PAIR_LABELS = {"delivery.on_time_received": "On time", "delivery.lead_time_customer": "Lead time (median days)"}
-CUSTOMER_KPIS = (
-    "satisfaction.nps",
-    "satisfaction.review_rating",  # next to NPS: what customers grade us in public
-    "satisfaction.csat",
-    "satisfaction.ces",
-    "retention.three_month",
-    "retention.repeat_purchase_rate",
-)
 RISING_WINDOW_MONTHS = 3
 
 
@@ -92,7 +81,7 @@ def what_changed(filters: Filters) -> list[str]:
     period is never compared: metrics.analysis.change reads finished buckets only). A KPI the data cannot
     compute is named in a last line with its reason, never dropped silently."""
     lines, not_read, failed = [], [], set()
-    for name in (*(n for pair in TWIN_PAIRS for n in pair), *CUSTOMER_KPIS):
+    for name in WATCHED:
         try:  # one KPI the data lacks must not hide the others' news: collected and said below
             frame = query.metric(name, filters)
         except metrics.MetricError as err:

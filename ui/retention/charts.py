@@ -5,7 +5,9 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
+from metrics.decisions.targets import Target
 from ui.charts import CUSTOMER_COLOR, INTERNAL_COLOR, open_note, status_points, with_status
+from ui.charts_trend import rules
 from ui.period_axis import period_x
 from ui.retention.data import COMPLETE, OPEN
 
@@ -125,9 +127,11 @@ def curves(cohorts: pl.DataFrame, mean: pl.DataFrame, title: str, subtitle: str)
     return alt.layer(lines, band, line).properties(title=_title(title, subtitle), height=300)
 
 
-def revenue_lines(frame: pl.DataFrame, title: str, subtitle: str) -> alt.LayerChart:
+def revenue_lines(
+    frame: pl.DataFrame, title: str, subtitle: str, goals: tuple[Target, ...] = (), events: pl.DataFrame | None = None
+) -> alt.LayerChart:
     """GRR and NRR as lines against the 100 % mark; they have no interval, so no band is drawn. An open
-    period's point is hollow (its run rate so far)."""
+    period's point is hollow (its run rate so far). `goals` and `events` as on every trend (charts_trend.rules)."""
     data = with_status(frame)
     color = alt.Color(
         "metric:N", title=None, scale=alt.Scale(range=[INTERNAL_COLOR, CUSTOMER_COLOR]), legend=alt.Legend(orient="top")
@@ -144,7 +148,8 @@ def revenue_lines(frame: pl.DataFrame, title: str, subtitle: str) -> alt.LayerCh
     ]
     points = status_points(base, color, "value:Q", tooltip)
     rule = alt.Chart().mark_rule(strokeDash=[4, 3], color="#555").encode(y=alt.datum(1))
-    return alt.layer(lines, points, rule, data=data).properties(
+    marks = rules(goals, events, "ratio", data)
+    return alt.layer(lines, points, rule, *marks, data=data).properties(
         title=_title(title, open_note(data, subtitle)), height=260
     )
 

@@ -11,10 +11,10 @@ import polars as pl
 import streamlit as st
 
 import metrics
-from decisions import events
 from metrics.analysis import periods
 from metrics.analysis.shifts import share_shifts
 from metrics.api import CUSTOMER_TABLE, filter_applies
+from metrics.decisions import events
 from metrics.intervals import add_interval
 from ui import data, query
 from ui.page import EmptyView
@@ -214,7 +214,7 @@ def region_next(filters: Filters, mode: str) -> tuple[pl.DataFrame | None, str |
 
 def suggested_events(filters: Filters, mode: str) -> pl.DataFrame | None:
     """Where next-period retention changed level per region (from that cohort on, 95 % intervals apart), as
-    rows for the events table (decisions.events.suggested); None without cohorts by region."""
+    rows for the events table (metrics.decisions.events.suggested); None without cohorts by region."""
     if not _has_region():
         return None
     by_region = cohorts(filters, mode, by=("region",))

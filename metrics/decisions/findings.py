@@ -16,17 +16,16 @@ import narwhals as nw
 import polars as pl
 
 import metrics
-from decisions.targets import Target
 from metrics.analysis import change, periods
+from metrics.analysis import units as fmt
+from metrics.analysis.headline import TWIN_PAIRS, WATCHED
+from metrics.decisions.targets import Target
 from metrics.interval_formulas import wilson
 from metrics.periods import bucket
 from metrics.ratings import delivery_status
 from metrics.spec import Grain, MetricSpec
-from ui import format as fmt
-from ui.overview import CUSTOMER_KPIS, TWIN_PAIRS
 
 # The KPIs the digest watches: the overview's twin pairs (inside-out first) and customer-only KPIs.
-WATCHED = (*(name for pair in TWIN_PAIRS for name in pair), *CUSTOMER_KPIS)
 BREAKDOWN = "region"  # changes are read overall and per region
 # Each table's date column: the data's last date over them decides which periods have ended.
 TIME_COLUMNS = {"orders": "order_date", "responses": "responded_at", "reviews": "published_at", "notes": "written_at"}

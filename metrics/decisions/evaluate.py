@@ -15,11 +15,11 @@ from typing import Any
 import polars as pl
 
 import metrics
-from decisions import findings
-from decisions.rules import Rule
-from decisions.targets import Target, for_view
 from metrics.analysis import change, periods
-from ui import format as fmt
+from metrics.analysis import units as fmt
+from metrics.decisions import findings
+from metrics.decisions.rules import Rule
+from metrics.decisions.targets import Target, for_view
 
 FIRES, OK, NOT_JUDGED = "fires", "ok", "not judged"
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import metrics
-from decisions import targets as targets_file
-from decisions.errors import DecisionError
+from metrics.decisions import targets as targets_file
+from metrics.decisions.errors import DecisionError, entry_label, header_lines
 
 CONDITIONS = ("below", "above", "outside_usual", "gap_above", "below_target")
 CHANNELS = ("email", "webhook")
@@ -46,8 +46,9 @@ class Config:
 def load(path: Path) -> Config:
     if not path.is_file():
         raise DecisionError(f"alerts config {path} does not exist")
+    text = path.read_text(encoding="utf-8")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:  # its message names the line and column
         raise DecisionError(f"{path} is not valid TOML: {err}") from None
     notify = data.get("notify", {})
@@ -63,7 +64,8 @@ def load(path: Path) -> Config:
     raw = data.get("alert", [])
     if not isinstance(raw, list) or not raw:
         raise DecisionError(f"{path}: no [[alert]] rules")
-    rules = tuple(_rule(path, i + 1, r) for i, r in enumerate(raw))
+    lines = header_lines(text, "alert")
+    rules = tuple(_rule(entry_label(path, "alert", i + 1, lines), r) for i, r in enumerate(raw))
     seen: set[str] = set()
     for r in rules:
         if r.name in seen:
@@ -74,16 +76,15 @@ def load(path: Path) -> Config:
         if "webhook" in r.notify and not webhook:
             raise DecisionError(f"{path}: rule {r.name!r} notifies webhook but [notify] has no webhook")
     goals: tuple[targets_file.Target, ...] = ()
-    if any(r.condition == "below_target" for r in rules):
-        name = data.get("targets")
+    name = data.get("targets")  # optional: the sources' targets table may give the goals (commands.run_alerts)
+    if name is not None:
         if not isinstance(name, str):
-            raise DecisionError(f'{path}: below_target needs targets = "targets.toml" at the top of the file')
+            raise DecisionError(f'{path}: targets names a file: targets = "targets.toml" at the top of the file')
         goals = targets_file.load(path.parent / name)
     return Config(path, rules, tuple(email), webhook, goals)
 
 
-def _rule(path: Path, index: int, raw: Any) -> Rule:
-    label = f"{path}: [[alert]] #{index}"
+def _rule(label: str, raw: Any) -> Rule:
     if not isinstance(raw, dict):
         raise DecisionError(f"{label} must be a table")
     if isinstance(raw.get("name"), str) and raw["name"].strip():

@@ -12,10 +12,10 @@ from typing import Any
 
 import narwhals as nw
 
-from decisions import charts, findings, links
-from decisions.targets import Target
 from metrics.analysis import periods
-from ui import format as fmt
+from metrics.analysis import units as fmt
+from metrics.decisions import charts, findings, links
+from metrics.decisions.targets import Target
 
 HISTORY = 12  # periods drawn on each chart and opened by each link
 DEFAULT_BASE_URL = "http://localhost:8501"

@@ -7,7 +7,7 @@ from contextlib import closing
 from datetime import date
 from pathlib import Path
 
-from decisions.errors import DecisionError
+from metrics.decisions.errors import DecisionError
 
 _SCHEMA = """
 create table if not exists alert_state (

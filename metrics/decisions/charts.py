@@ -7,8 +7,8 @@ from typing import Any
 import polars as pl
 import vl_convert
 
+from metrics.analysis.units import UNIT_AXIS_FORMAT
 from metrics.spec import MetricSpec
-from ui.format import UNIT_AXIS_FORMAT
 
 WIDTH, HEIGHT = 260, 110  # drawn at scale 2 for sharp text; shown at this size in a 600 px mail
 

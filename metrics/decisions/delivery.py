@@ -16,7 +16,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from decisions.errors import DecisionError
+from metrics.decisions.errors import DecisionError
 
 ENV_PREFIX = "OUTSIDEIN_SMTP_"  # OUTSIDEIN_SMTP_HOST, _PORT, _STARTTLS, _TLS, _USER, _PASSWORD, _FROM
 TIMEOUT_S = 20

@@ -1,4 +1,5 @@
-"""targets.toml: a goal per metric, optionally per region or segment ("on time as received >= 95 %").
+"""Goals: a goal per metric, optionally per region or segment ("on time as received >= 95 %"), from a
+`targets` table of any source (connectors.contract; validated like every table) and/or targets.toml:
 
     [[target]]
     metric = "delivery.on_time_received"
@@ -8,20 +9,23 @@
 Errors name the file and the line (TOML syntax) or the target (its number and metric).
 
 The dashboard reads $OUTSIDEIN_TARGETS, else targets.toml next to the sources file (in the working folder
-when the app runs on the sample data); no such file: no goals drawn (app_path).
+when the app runs on the sample data); no such file: no goals from a file (app_path). When both give a goal
+for the same metric and filter, the table's wins; the file's other goals still hold (merge).
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import narwhals as nw
+
 import metrics
-from decisions.errors import DecisionError
+from metrics.decisions.errors import DecisionError, entry_label, header_lines
 
 FILTERS = ("region", "segment")
 TARGETS_ENV = "OUTSIDEIN_TARGETS"
@@ -43,17 +47,38 @@ class Target:
         return diff if metrics.spec(self.metric).higher_is_better else -diff
 
 
+def from_table(table: Any) -> tuple[Target, ...]:
+    """The goals of a validated `targets` table (any engine; a handful of rows, read whole), or none for None.
+    A row's region and segment (null: every one) are its filter."""
+    if table is None:
+        return ()
+    frame = nw.from_native(table).lazy().collect("polars")
+    found = []
+    for row in frame.rows(named=True):  # a handful of goals, each a Target
+        where: dict[str, tuple[str, ...]] = {c: (str(row[c]),) for c in FILTERS if row.get(c) is not None}
+        found.append(Target(row["metric"], float(row["goal"]), where))
+    return tuple(found)
+
+
+def merge(table: tuple[Target, ...], file: tuple[Target, ...]) -> tuple[Target, ...]:
+    """The table's goals, then the file's for every (metric, filter) the table does not set: the table wins."""
+    keys = {(t.metric, tuple(sorted(t.where.items()))) for t in table}
+    return table + tuple(t for t in file if (t.metric, tuple(sorted(t.where.items()))) not in keys)
+
+
 def load(path: Path) -> tuple[Target, ...]:
     if not path.is_file():
         raise DecisionError(f"targets file {path} does not exist")
+    text = path.read_text(encoding="utf-8")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as err:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:  # its message names the line and column
         raise DecisionError(f"{path} is not valid TOML: {err}") from None
     raw = data.get("target", [])
     if not isinstance(raw, list):
         raise DecisionError(f"{path}: targets are [[target]] tables")
-    return tuple(_target(f"{path}: [[target]] #{i + 1}", t) for i, t in enumerate(raw))
+    lines = header_lines(text, "target")
+    return tuple(_target(entry_label(path, "target", i + 1, lines), t) for i, t in enumerate(raw))
 
 
 def _target(label: str, raw: Any) -> Target:
@@ -97,3 +122,21 @@ def goals(targets: tuple[Target, ...], names: tuple[str, ...], where: Mapping[st
     """The view's goal (see for_view) for each of `names` that has one, in that order."""
     found = (for_view(targets, name, where) for name in names)
     return tuple(t for t in found if t is not None)
+
+
+def per_panel(
+    targets: tuple[Target, ...], names: tuple[str, ...], where: Mapping[str, Any], column: str, values: Iterable[Any]
+) -> tuple[tuple[Any, Target], ...]:
+    """The goals of each panel of a breakdown by `column` (one panel per value), as (value, goal) pairs: in a
+    region's (segment's) panel the goal set for the view narrowed to that region (segment), else the view's
+    own goal (goals: the view's or the overall one). A breakdown by anything else (carrier, review site) has
+    no goals of its own: every panel shows the view's."""
+    pairs: list[tuple[Any, Target]] = []
+    for value in values:
+        narrowed = {**where, column: (value,)} if column in FILTERS and value is not None else {}
+        for name in names:
+            own = for_view(targets, name, narrowed) if narrowed else None
+            goal = own if own is not None and own.where else for_view(targets, name, where)
+            if goal is not None:
+                pairs.append((value, goal))
+    return tuple(pairs)

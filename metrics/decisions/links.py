@@ -7,8 +7,7 @@ from urllib.parse import urlencode
 
 from metrics.spec import MetricSpec
 from ui import navigation
-from ui.catalog import METRIC
-from ui.state import END, GRAIN, REGION, START
+from ui.state import END, GRAIN, METRIC, REGION, START
 
 CATALOG = "catalog"
 

@@ -6,14 +6,14 @@ a region shows in views that include that region (all regions, or a selection na
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
 import narwhals as nw
 import polars as pl
 
-from decisions.targets import FILTERS
+from metrics.decisions.targets import FILTERS
 
 COLUMNS = ("date", "label", "region", "segment", "kind")
 
@@ -32,6 +32,19 @@ def in_view(events: Any, start: date, end: date, where: Mapping[str, Any]) -> pl
         if values:
             keep &= pl.col(column).is_null() | pl.col(column).is_in(values)
     return frame.filter(keep).select(COLUMNS).sort("date", "label")
+
+
+def per_panel(shown: pl.DataFrame, column: str, values: Iterable[Any]) -> pl.DataFrame:
+    """The view's events (`shown`, from in_view) in each panel of a breakdown by `column`, with the panel's value
+    in `panel`, by panel, date and label. Filtered like each panel's data: in a breakdown by region (segment)
+    an event naming a region shows in that region's panel only, one naming none in every panel; in any other
+    breakdown (carrier, review site) every event of the view shows in every panel."""
+    panels = pl.DataFrame({"panel": list(values)}).unique()
+    panels = panels.with_columns(pl.col("panel").cast(pl.String))
+    crossed = shown.join(panels, how="cross")
+    if column in FILTERS:
+        crossed = crossed.filter(pl.col(column).is_null() | (pl.col(column) == pl.col("panel")))
+    return crossed.sort("panel", "date", "label", nulls_last=True)
 
 
 def suggested(shifts: pl.DataFrame, group: str, what: str) -> pl.DataFrame:

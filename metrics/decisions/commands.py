@@ -12,9 +12,9 @@ from typing import Any
 
 import narwhals as nw
 
-from decisions import delivery, digest, evaluate, findings, rules, targets
-from decisions.errors import DecisionError
-from decisions.state import State
+from metrics.decisions import delivery, digest, evaluate, findings, rules, targets
+from metrics.decisions.errors import DecisionError
+from metrics.decisions.state import State
 from metrics.errors import MetricError
 
 
@@ -32,7 +32,7 @@ def run_digest(args: argparse.Namespace, tables: Mapping[str, Any]) -> None:
         raise DecisionError("give --to ADDR to send the digest, or --output digest.eml to write it")
     smtp = None if args.output else delivery.smtp_settings(args.smtp)
     through = _through(tables, args.as_of)
-    goals = targets.load(args.targets) if args.targets else ()
+    goals = targets.merge(targets.from_table(tables.get("targets")), targets.load(args.targets) if args.targets else ())
     d = digest.build(tables, args.period, through, goals)
     if args.only_if_changed and not d.changes:
         print(f"no significant change into {d.period_name}; nothing sent")
@@ -60,13 +60,19 @@ def _standalone_html(message: EmailMessage) -> bytes:
 
 def run_alerts(args: argparse.Namespace, tables: Mapping[str, Any]) -> None:
     config = rules.load(args.config)
+    goals = targets.merge(targets.from_table(tables.get("targets")), config.targets)  # the table wins per goal
+    if not goals and any(r.condition == "below_target" for r in config.rules):
+        raise DecisionError(
+            f'{config.path}: below_target needs goals: a targets table in the sources, or targets = "targets.toml"'
+            " at the top of the file"
+        )
     through = _through(tables, args.as_of)
     outcomes: list[evaluate.Outcome] = []
     broken: list[str] = []
     for rule in config.rules:
         try:
             _check_columns(config, rule, tables)
-            outcomes += evaluate.evaluate(rule, tables, through, config.targets)
+            outcomes += evaluate.evaluate(rule, tables, through, goals)
         except MetricError as err:  # one rule the data cannot feed: say so, judge the others
             broken.append(f"rule {rule.name!r}: {err}")
             print(f"{'cannot run':<12}  {rule.name}: {err}")

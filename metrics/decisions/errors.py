@@ -1,0 +1,22 @@
+"""Errors the digest and alert commands report as one line (exit status 2), naming the file and line."""
+
+from __future__ import annotations
+
+import re
+
+
+class DecisionError(Exception):
+    """Bad input or a refused delivery: the message names the file, rule or server and what is wrong."""
+
+
+def header_lines(text: str, name: str) -> list[int]:
+    """The line number (1-based) of each `[[name]]` header in a TOML text, in order, so an error about the
+    n-th entry can name its line (tomllib keeps no positions). Entries written inline have no header."""
+    header = re.compile(rf"^\s*\[\[\s*{re.escape(name)}\s*\]\]\s*(#.*)?$")
+    return [number for number, line in enumerate(text.splitlines(), start=1) if header.match(line)]
+
+
+def entry_label(path: object, name: str, index: int, lines: list[int]) -> str:
+    """'<path>, line 12: [[name]] #3' (the entry's header line when it has one; `index` counts from 1)."""
+    where = f", line {lines[index - 1]}" if index <= len(lines) else ""
+    return f"{path}{where}: [[{name}]] #{index}"

@@ -1,0 +1,258 @@
+"""Goals and events on the small multiples: each panel draws its own goal (else the view's) and the events
+filtered like its data; event labels never run off the chart and labels that would cover each other get
+separate lanes."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+import pytest
+
+from connectors.sample import STORY
+from metrics.decisions import events, targets
+from metrics.decisions.targets import Target
+from tests.apptest import run_page
+from ui.charts_trend import (
+    CHART_WIDTH_PX,
+    EVENT_LABEL_PX,
+    EVENT_LANE_PX,
+    MARK,
+    PANEL_WIDTH_PX,
+    event_layout,
+    group_trends,
+    label_limit,
+    lead_time_lines,
+    small_multiples,
+    twin_trend,
+)
+from ui.retention.charts import revenue_lines as revenue_retention_lines
+
+RECEIVED, SHIPPED = "delivery.on_time_received", "delivery.on_time_shipped"
+GOALS = (
+    Target(RECEIVED, 0.95),
+    Target(RECEIVED, 0.90, {"region": ("Southwest",)}),
+    Target(RECEIVED, 0.80, {"segment": ("Clinics",)}),
+    Target(SHIPPED, 0.97, {"region": ("West",)}),
+)
+EVENTS = pl.DataFrame(
+    {
+        "event_id": ["a", "b", "c", "d"],
+        "date": [date(2026, 1, 5), date(2026, 3, 1), date(2026, 4, 15), date(2026, 5, 1)],
+        "label": ["Price list", "Southwest carrier", "Support flags late deliveries", "West hub"],
+        "region": [None, "Southwest", "Southwest", "West"],
+        "segment": [None, None, None, None],
+        "kind": ["pricing", "carrier", "support", "carrier"],
+    }
+)
+WINDOW = (date(2026, 1, 1), date(2026, 6, 30))
+REGIONS = ["Southwest", "West", "Northeast"]
+
+
+def _twins(by: str = "region", values: list[str] = REGIONS) -> pl.DataFrame:
+    rows = [
+        {"period": date(2026, m, 1), "lens": lens, "min_n": 30, "n": 200, by: value}
+        | {"value": 0.9, "ci_low": 0.85, "ci_high": 0.95}
+        for value in values
+        for lens in ("On time as shipped", "On time as received")
+        for m in range(1, 7)
+    ]
+    return pl.DataFrame(rows)
+
+
+def _rows(spec: dict, mark: str) -> list[dict]:
+    return [r for rows in spec["datasets"].values() for r in rows if r.get(MARK) == mark]
+
+
+def test_each_region_panel_gets_its_own_goal_else_the_views() -> None:
+    names = (SHIPPED, RECEIVED)
+    found = targets.per_panel(GOALS, names, {}, "region", REGIONS)
+    assert [(v, t.metric, t.goal) for v, t in found] == [
+        ("Southwest", RECEIVED, 0.90),  # the region's own beats the overall 95 %
+        ("West", SHIPPED, 0.97),
+        ("West", RECEIVED, 0.95),  # West has a shipped goal only: received falls back to the overall one
+        ("Northeast", RECEIVED, 0.95),
+    ]
+    # In a Clinics view the panels without a goal of their own show the view's (Clinics) goal, not the overall.
+    clinics = targets.per_panel(GOALS, (RECEIVED,), {"segment": ("Clinics",)}, "region", ["Southwest", "West"])
+    assert [(v, t.goal) for v, t in clinics] == [("Southwest", 0.80), ("West", 0.80)]
+    # A carrier is not a goal's filter: every carrier panel shows the view's goal; a missing group value too.
+    assert [(v, t.goal) for v, t in targets.per_panel(GOALS, (RECEIVED,), {}, "carrier", ["A", None])] == [
+        ("A", 0.95),
+        (None, 0.95),
+    ]
+
+
+def test_events_go_to_the_panels_whose_data_they_concern() -> None:
+    shown = events.in_view(EVENTS, *WINDOW, {})
+    by_region = events.per_panel(shown, "region", REGIONS)
+    assert by_region.select("panel", "label").rows() == [
+        ("Northeast", "Price list"),  # no region: every panel
+        ("Southwest", "Price list"),
+        ("Southwest", "Southwest carrier"),
+        ("Southwest", "Support flags late deliveries"),
+        ("West", "Price list"),
+        ("West", "West hub"),
+    ]
+    by_carrier = events.per_panel(shown, "carrier", ["Meridian", "Other"])  # a carrier's orders span regions
+    assert by_carrier.group_by("panel").len().sort("panel").rows() == [("Meridian", 4), ("Other", 4)]
+
+
+def test_small_multiples_draw_each_panels_goal_and_events() -> None:
+    frame = _twins()
+    marks = {
+        "panel_goals": targets.per_panel(GOALS, (SHIPPED, RECEIVED), {}, "region", REGIONS),
+        "panel_events": events.per_panel(events.in_view(EVENTS, *WINDOW, {}), "region", REGIONS),
+    }
+    spec = small_multiples(frame, "region", "share", "By region", **marks).to_dict()
+    assert spec["facet"]["field"] == "region"
+    goals = {(r["region"], r["goal"]) for r in _rows(spec, "goal")}
+    assert goals == {("Southwest", 0.90), ("West", 0.97), ("West", 0.95), ("Northeast", 0.95)}
+    drawn = sorted((r["region"], r["event_label"], r["event_region"]) for r in _rows(spec, "event"))
+    assert drawn == [
+        ("Northeast", "Price list", None),
+        ("Southwest", "Price list", None),
+        ("Southwest", "Southwest carrier", "Southwest"),
+        ("Southwest", "Support flags late deliveries", "Southwest"),
+        ("West", "Price list", None),
+        ("West", "West hub", "West"),
+    ]
+    assert len(_rows(spec, "data")) == frame.height  # the trend rows are all there, and only once
+    filters = [layer.get("transform", [{}])[0].get("filter", "") for layer in spec["spec"]["layer"]]
+    kinds = [layer["mark"]["type"] for layer in spec["spec"]["layer"]]
+    assert all(f"=== '{m}'" in f for f, m in zip(filters, ["data"] * 3 + ["goal"] * 2 + ["event"] * 3, strict=True))
+    assert kinds == ["area", "line", "point", "rule", "text", "rule", "text", "text"]
+
+
+def test_small_multiples_without_goals_or_events_keep_one_plain_dataset() -> None:
+    spec = small_multiples(_twins(), "region", "share", "By region").to_dict()
+    assert [layer["mark"]["type"] for layer in spec["spec"]["layer"]] == ["area", "line", "point"]
+    assert all("transform" not in layer for layer in spec["spec"]["layer"])
+
+
+def test_group_trends_put_goals_and_events_in_the_panel_of_their_label() -> None:
+    frame = _twins().filter(pl.col("lens") == "On time as received").drop("lens", "min_n")
+    marks = {
+        "panel_goals": targets.per_panel(GOALS, (RECEIVED,), {}, "region", REGIONS),
+        "panel_events": events.per_panel(events.in_view(EVENTS, *WINDOW, {}), "region", REGIONS),
+    }
+    spec = group_trends(frame, "region", "share", 30, "On time", "", **marks).to_dict()
+    assert spec["facet"]["field"] == "label"
+    assert sorted((r["label"], r["goal"]) for r in _rows(spec, "goal")) == [
+        ("Northeast (n = 1200)", 0.95),
+        ("Southwest (n = 1200)", 0.90),
+        ("West (n = 1200)", 0.95),
+    ]
+    assert {r["goal_label"] for r in _rows(spec, "goal")} == {"Goal 90.0%", "Goal 95.0%"}  # one metric: short
+    southwest = [r["event_label"] for r in _rows(spec, "event") if r["label"] == "Southwest (n = 1200)"]
+    assert southwest == ["Price list", "Southwest carrier", "Support flags late deliveries"]
+
+
+def test_labels_in_the_right_half_run_leftwards_and_close_labels_take_separate_lanes() -> None:
+    # Axis Jan 1 - Jul 1 2026 (181 days) over 700 px: Mar 1 sits at 228 px, Apr 15 at 402 px, Jun 20 at 657 px.
+    shown = pl.DataFrame(
+        {
+            "date": [date(2026, 3, 1), date(2026, 4, 15), date(2026, 6, 20)],
+            "label": ["Meridian Freight changed its Southwest delivery network", "Support flags late", "Late"],
+        }
+    )
+    placed = event_layout(shown, date(2026, 1, 1), date(2026, 7, 1), CHART_WIDTH_PX)
+    assert placed.get_column("align").to_list() == ["left", "right", "right"]
+    # Mar 1's label runs right to 228 + 180 px, Apr 15's left from 402 px by 18 * 5.6 px: they would overlap.
+    assert placed.get_column("lane").to_list() == [2, 2 + EVENT_LANE_PX, 2]
+    assert label_limit(CHART_WIDTH_PX) == EVENT_LABEL_PX
+    assert label_limit(PANEL_WIDTH_PX) == PANEL_WIDTH_PX / 2 - 6  # a left label from mid-panel stops at its edge
+
+
+def test_the_twin_trend_draws_right_half_labels_right_aligned() -> None:
+    frame = _twins().filter(pl.col("region") == "West").drop("region")
+    spec = twin_trend(frame, "share", "On time", events=events.in_view(EVENTS, *WINDOW, {})).to_dict()
+    texts = [layer for layer in spec["layer"] if layer["mark"]["type"] == "text"]
+    assert [(t["mark"]["align"], t["mark"]["dx"]) for t in texts] == [("left", 3), ("right", -3)]
+    assert texts[1]["transform"] == [{"filter": "(datum.align === 'right')"}]
+    right = [r["label"] for r in spec["datasets"][texts[1]["data"]["name"]] if r["align"] == "right"]
+    assert right == ["Support flags late deliveries", "West hub"]  # Apr 15 and May 1: past the axis's middle
+
+
+def _chart(at, facet: str) -> tuple[dict, pl.DataFrame]:
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        if spec.get("facet", {}).get("field") == facet:
+            (data,) = chart.proto.datasets
+            return spec, pl.from_arrow(pa.ipc.open_stream(data.data.data).read_all())
+    raise AssertionError(f"no chart faceted by {facet}")
+
+
+def test_delivery_by_region_shows_the_southwest_goal_and_events_in_its_panel_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    goals = tmp_path / "goals.toml"
+    goals.write_text(
+        '[[target]]\nmetric = "delivery.on_time_received"\ngoal = 0.95\n\n'
+        '[[target]]\nmetric = "delivery.on_time_received"\ngoal = 0.9\nwhere = { region = ["Southwest"] }\n'
+    )
+    monkeypatch.setenv(targets.TARGETS_ENV, str(goals))
+    at = run_page("pages/delivery.py", {"chart": "delivery-on-time-by-region"})
+    _, rows = _chart(at, "region")
+    goal = rows.filter(pl.col(MARK) == "goal").select("region", "goal").sort("region")
+    panels = rows.filter(pl.col(MARK) == "data").get_column("region").unique().sort().to_list()
+    assert goal.rows() == [(r, 0.9 if r == STORY.region else 0.95) for r in panels]
+    shown = rows.filter(pl.col(MARK) == "event")
+    story = shown.filter(pl.col("event_region") == STORY.region).get_column("region").unique().to_list()
+    assert story == [STORY.region]  # the Southwest's events in the Southwest's panel only
+
+
+def test_the_lead_time_chart_draws_its_goal_and_the_views_events() -> None:
+    frame = pl.DataFrame(
+        {
+            "period": [date(2026, m, 1) for m in (1, 2, 3)] * 2,
+            "lens": ["Order to ship"] * 3 + ["Order to receipt"] * 3,
+            "stat": ["median"] * 6,
+            "days": [1.0, 1.2, 1.1, 3.5, 4.2, 5.0],
+        }
+    )
+    goal = (Target("delivery.lead_time_customer", 4.0),)
+    spec = lead_time_lines(frame, "Lead time", "", goals=goal, events=events.in_view(EVENTS, *WINDOW, {})).to_dict()
+    rules = [layer for layer in spec["layer"] if layer["mark"]["type"] == "rule"]
+    goal_rows = spec["datasets"][rules[0]["data"]["name"]]
+    assert [(r["goal"], r["label"]) for r in goal_rows] == [(4.0, "Goal, Lead time to receipt: 4.0 d")]
+    event_rows = spec["datasets"][rules[1]["data"]["name"]]
+    assert [r["label"] for r in event_rows] == [
+        "Price list",
+        "Southwest carrier",
+        "Support flags late deliveries",
+        "West hub",
+    ]
+
+
+def test_the_revenue_retention_lines_draw_the_views_events() -> None:
+    frame = pl.DataFrame(
+        {
+            "period": [date(2026, m, 1) for m in (1, 2, 3)] * 2,
+            "metric": ["Gross revenue retention"] * 3 + ["Net revenue retention"] * 3,
+            "value": [1.0, 0.9, 0.85, 1.0, 1.05, 1.1],
+            "n": [100] * 6,
+            "start_revenue": [1000.0] * 6,
+        }
+    )
+    shown = events.in_view(EVENTS, *WINDOW, {"region": ("West",)})
+    spec = revenue_retention_lines(frame, "GRR and NRR", "", events=shown).to_dict()
+    rules = [layer for layer in spec["layer"] if layer["mark"]["type"] == "rule" and "data" in layer]
+    assert [r["label"] for r in spec["datasets"][rules[0]["data"]["name"]]] == ["Price list", "West hub"]
+
+
+def test_events_of_no_panel_and_no_trend_rows_draw_nothing_and_do_not_fail() -> None:
+    elsewhere = events.per_panel(events.in_view(EVENTS, *WINDOW, {}), "region", ["Pacific"])  # no such panel
+    spec = small_multiples(_twins(), "region", "share", "By region", panel_events=elsewhere).to_dict()
+    assert not _rows(spec, "event") and [layer["mark"]["type"] for layer in spec["spec"]["layer"]] == [
+        "area",
+        "line",
+        "point",
+    ]
+    assert event_layout(EVENTS.clear(), date(2026, 1, 1), date(2026, 7, 1), CHART_WIDTH_PX).columns[-2:] == [
+        "align",
+        "lane",
+    ]
