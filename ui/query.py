@@ -162,7 +162,8 @@ def _targets(path: str, stamp: int) -> tuple[goal_file.Target, ...]:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _table_targets(version: str) -> tuple[goal_file.Target, ...]:
+def _table_targets(version: str) -> tuple[tuple[goal_file.Target, ...], tuple[str, ...]]:
+    """The targets table's goals and problems (goal_file.from_table)."""
     del version  # the data's version: a reloaded targets table is read again
     return goal_file.from_table(data.dataset().tables.get("targets"))
 
@@ -170,15 +171,16 @@ def _table_targets(version: str) -> tuple[goal_file.Target, ...]:
 def targets_or_error() -> tuple[tuple[goal_file.Target, ...], str | None]:
     """The dashboard's goals: the `targets` table's, then the file's (metrics.decisions.targets.app_path) where
     the table sets none (merge); with a file that cannot be used, the table's and the reason."""
-    table = _table_targets(data.version())
+    table, problems = _table_targets(data.version())
+    said = "; ".join(problems) or None  # the page names them with any problem of the file
     path = goal_file.app_path(default_sources_path())
     if path is None:
-        return table, None
+        return table, said
     try:
         file = _targets(str(path), path.stat().st_mtime_ns if path.exists() else 0)
     except DecisionError as err:
-        return table, f"Goals from the targets file not shown: {err}"
-    return goal_file.merge(table, file), None
+        return table, "; ".join(x for x in (f"Goals from the targets file not shown: {err}", said) if x)
+    return goal_file.merge(table, file), said
 
 
 def goals(names: tuple[str, ...], filters: Filters) -> tuple[goal_file.Target, ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import sys
 from collections.abc import Mapping
 from datetime import date
 from email.message import EmailMessage
@@ -32,7 +33,7 @@ def run_digest(args: argparse.Namespace, tables: Mapping[str, Any]) -> None:
         raise DecisionError("give --to ADDR to send the digest, or --output digest.eml to write it")
     smtp = None if args.output else delivery.smtp_settings(args.smtp)
     through = _through(tables, args.as_of)
-    goals = targets.merge(targets.from_table(tables.get("targets")), targets.load(args.targets) if args.targets else ())
+    goals = targets.merge(_table_goals(tables), targets.load(args.targets) if args.targets else ())
     d = digest.build(tables, args.period, through, goals)
     if args.only_if_changed and not d.changes:
         print(f"no significant change into {d.period_name}; nothing sent")
@@ -44,6 +45,14 @@ def run_digest(args: argparse.Namespace, tables: Mapping[str, Any]) -> None:
         return
     delivery.send_mail(message, smtp)
     print(f"sent to {', '.join(args.to)}: {message['Subject']}")
+
+
+def _table_goals(tables: Mapping[str, Any]) -> tuple[targets.Target, ...]:
+    """The sources' targets table's goals; a goal it gives twice is said on stderr (and not used)."""
+    goals, problems = targets.from_table(tables.get("targets"))
+    for problem in problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    return goals
 
 
 def _standalone_html(message: EmailMessage) -> bytes:
@@ -60,7 +69,7 @@ def _standalone_html(message: EmailMessage) -> bytes:
 
 def run_alerts(args: argparse.Namespace, tables: Mapping[str, Any]) -> None:
     config = rules.load(args.config)
-    goals = targets.merge(targets.from_table(tables.get("targets")), config.targets)  # the table wins per goal
+    goals = targets.merge(_table_goals(tables), config.targets)  # the table wins per goal
     if not goals and any(r.condition == "below_target" for r in config.rules):
         raise DecisionError(
             f'{config.path}: below_target needs goals: a targets table in the sources, or targets = "targets.toml"'

@@ -47,17 +47,27 @@ class Target:
         return diff if metrics.spec(self.metric).higher_is_better else -diff
 
 
-def from_table(table: Any) -> tuple[Target, ...]:
-    """The goals of a validated `targets` table (any engine; a handful of rows, read whole), or none for None.
-    A row's region and segment (null: every one) are its filter."""
+def from_table(table: Any) -> tuple[tuple[Target, ...], tuple[str, ...]]:
+    """(goals, problems) of a validated `targets` table (any engine; a handful of rows, read whole); none for
+    None. A row's region and segment (null: every one) are its filter. Two or more rows for one metric and
+    filter: which holds would be a guess, so none does, and a problem line names them."""
     if table is None:
-        return ()
+        return (), ()
     frame = nw.from_native(table).lazy().collect("polars")
-    found = []
+    keyed: dict[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]], list[Target]] = {}
     for row in frame.rows(named=True):  # a handful of goals, each a Target
         where: dict[str, tuple[str, ...]] = {c: (str(row[c]),) for c in FILTERS if row.get(c) is not None}
-        found.append(Target(row["metric"], float(row["goal"]), where))
-    return tuple(found)
+        target = Target(row["metric"], float(row["goal"]), where)
+        keyed.setdefault((target.metric, tuple(sorted(where.items()))), []).append(target)
+    goals = tuple(found[0] for found in keyed.values() if len(found) == 1)
+    problems = tuple(
+        f"the targets table sets {len(found)} goals for {found[0].metric}"
+        + "".join(f", {k} {v[0]}" for k, v in found[0].where.items())
+        + f" ({', '.join(str(t.goal) for t in found)}): none is used"
+        for found in keyed.values()
+        if len(found) > 1
+    )
+    return goals, problems
 
 
 def merge(table: tuple[Target, ...], file: tuple[Target, ...]) -> tuple[Target, ...]:
