@@ -81,3 +81,25 @@ def test_the_warm_up_computes_the_overview_before_it_says_ready_and_the_first_dr
     calls.clear()
     run_page()  # the first viewer's draw of `/`
     assert calls == []  # every number it shows came from the warm-up
+
+
+def test_the_later_warm_up_waits_while_a_viewers_page_runs(app_sources, monkeypatch):
+    busy = {"polls": 0}
+
+    def viewer_running() -> bool:  # a page runs for the first five polls
+        busy["polls"] += 1
+        return busy["polls"] <= 5
+
+    computed: list[int] = []
+    real = metrics.compute
+
+    def recording(name, *args, **kwargs):
+        computed.append(busy["polls"])
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(data, "_viewers_running", viewer_running)
+    monkeypatch.setattr(metrics, "compute", recording)
+    data.refresh()
+    query._compute.clear()
+    data._default_view(first_only=False)
+    assert computed and min(computed) >= 6  # nothing computed before the page was done

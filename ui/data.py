@@ -143,8 +143,33 @@ def _default_view(*, first_only: bool) -> None:
         calls = [(name, g, by) for g in other_grains for name, grain, by in OVERVIEW_FIRST if grain is None]
         calls += [(name, grain, ()) for name in metrics.names() for grain in (default.grain, "all")]
     for name, grain, by in calls:
+        if not first_only:
+            _yield_to_viewers()
         with contextlib.suppress(metrics.MetricError):  # a metric the data cannot feed: its page says why
             query.metric(name, default, by=by, grain=grain)
+
+
+def _yield_to_viewers(poll_s: float = 0.1, at_most_s: float = 30.0) -> None:
+    """Wait while a viewer's page runs (at most `at_most_s`): the warm-up's later part fills the cache for
+    views nobody asked for yet, and must not slow the draws people wait for on a small machine."""
+    waited = 0.0
+    while waited < at_most_s and _viewers_running():
+        time.sleep(poll_s)
+        waited += poll_s
+
+
+def _viewers_running() -> bool:
+    """Whether some session's script is running now (Streamlit's own session state; False when unknown)."""
+    try:
+        from streamlit.runtime import Runtime
+        from streamlit.runtime.app_session import AppSessionState
+
+        if not Runtime.exists():
+            return False
+        sessions = Runtime.instance()._session_mgr.list_active_sessions()
+        return any(info.session._state == AppSessionState.APP_IS_RUNNING for info in sessions)
+    except Exception:  # an internal of Streamlit's that moved: warm up without waiting
+        return False
 
 
 def _current() -> tuple[str, Dataset]:
