@@ -31,6 +31,9 @@ class TableStatus:
     ttl: float | None = None  # seconds until it is read again (in the background)
     in_place: bool = False  # queries read the source itself; nothing but the plan is held in the app
     counts: tuple[tuple[str, str, int], ...] = ()  # (column, reason, rows) for every rule some row breaks
+    # The data's version: equal on a reload that found the same data (same files, same rows), so results
+    # computed from the last load still hold (connectors.loader.data_version).
+    version: str = ""
 
     @property
     def next_refresh(self) -> datetime | None:

@@ -7,6 +7,7 @@ survive until validate() casts them to the contract.
 from __future__ import annotations
 
 import glob as globlib
+import hashlib
 from pathlib import Path
 
 import polars as pl
@@ -14,7 +15,7 @@ import polars as pl
 from connectors.kinds.base import Piece
 from connectors.sources import SourceEntry, SourceError
 
-__all__ = ["Piece", "expand", "read_csv", "read_excel"]
+__all__ = ["Piece", "expand", "read_csv", "read_excel", "stamp"]
 
 _POLARS_ENCODINGS = {"utf8", "utf-8", "utf8-lossy"}
 
@@ -32,6 +33,15 @@ def expand(path: str, suffixes: tuple[str, ...]) -> list[str]:
     if not files:
         raise SourceError(f"no file matches {path}")
     return files
+
+
+def stamp(files: list[str]) -> str:
+    """The files' data version: their paths, sizes and modification times (no byte is read)."""
+    parts = []
+    for file in files:
+        info = Path(file).stat()
+        parts.append(f"{file}:{info.st_size}:{info.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
 def read_csv(entry: SourceEntry) -> list[Piece]:
@@ -54,7 +64,7 @@ def read_csv(entry: SourceEntry) -> list[Piece]:
             encoding="utf8-lossy" if encoding == "utf8-lossy" else "utf8",
             truncate_ragged_lines=True,
         )
-        pieces.append(Piece(frame, file, first_row=2))
+        pieces.append(Piece(frame, file, first_row=2, version=stamp([file])))
     return pieces
 
 

@@ -13,7 +13,9 @@ Tables the sources file does not name are absent (pages that need them say so).
 from __future__ import annotations
 
 import functools
+import hashlib
 import threading
+import uuid
 from collections.abc import Collection, Iterable
 from datetime import datetime
 from pathlib import Path
@@ -161,11 +163,27 @@ def _validated(entry: SourceEntry, kind: Connector, pieces: list[Piece]) -> Load
     status = TableStatus(
         entry.table, entry.kind, kind.describe(entry), rows=v.rows, quarantined=v.quarantined_rows + extra,
         loaded_at=loaded_at, ttl=entry.ttl, in_place=in_place, counts=tuple(v.counts.iter_rows()),
+        version=data_version(entry, pieces, frame),
     )  # fmt: skip
     loaded = Loaded(frame, quarantine, status)
     with _LAST_GOOD_LOCK:
         _LAST_GOOD[entry.fingerprint()] = loaded
     return loaded
+
+
+def data_version(entry: SourceEntry, pieces: list[Piece], frame: Any) -> str:
+    """Equal for two loads of `entry` that give the same valid rows: for rows held in memory a hash of their
+    content (a sheet fetched again with the same cells); for a query in place the pieces' own versions (file
+    sizes and times, a checksum query); a fresh one when a piece cannot tell."""
+    digest = hashlib.sha256(entry.to_json().encode())
+    if isinstance(frame, pl.DataFrame):
+        digest.update(str(frame.schema).encode())
+        digest.update(frame.hash_rows(seed=0).to_numpy().tobytes())
+    elif pieces and all(p.version for p in pieces):
+        digest.update("\n".join(str(p.version) for p in pieces).encode())
+    else:
+        digest.update(uuid.uuid4().bytes)
+    return digest.hexdigest()[:16]
 
 
 def _in_memory(v: Validated) -> Any:
@@ -228,7 +246,10 @@ def _failed(entry: SourceEntry, exc: BaseException) -> Loaded:
         stale = TableStatus(
             entry.table, entry.kind, status.where, rows=status.rows, quarantined=status.quarantined, loaded_at=now,
             error=message, stale_since=status.loaded_at, ttl=entry.ttl, in_place=status.in_place, counts=status.counts,
+            version=status.version,
         )  # fmt: skip
         return last._replace(status=stale)
-    status = TableStatus(entry.table, entry.kind, describe(entry), loaded_at=now, error=message, ttl=entry.ttl)
+    status = TableStatus(
+        entry.table, entry.kind, describe(entry), loaded_at=now, error=message, ttl=entry.ttl, version="absent"
+    )
     return Loaded(None, empty_quarantine(), status)

@@ -8,8 +8,8 @@ relation (DuckDB is a narwhals backend of its own). Other databases (MySQL/Maria
 `open_lazy` raises NotInDatabase and the rows are read with connectors.sql.read_sql instead.
 
 SQLFrame's PostgreSQL engine needs a few fills, all kept in this file so that the metrics stay plain narwhals:
-- its sessions are one per process (a singleton): each source gets a session of its own, with its own
-  connection, so two sources on two servers never share one;
+- its sessions are one per process (a singleton): each opened source gets a session of its own (its own
+  catalog of column types), on one connection per server and login shared by all tables and reloads;
 - it cannot hand results over as Arrow (narwhals collects through Arrow): `toArrow` fetches the rows and types
   them by the frame's schema;
 - PostgreSQL refuses CAST(boolean AS bigint) and SUM(boolean) (`flag.cast(Int64).sum()` in narwhals), reads
@@ -19,21 +19,25 @@ SQLFrame's PostgreSQL engine needs a few fills, all kept in this file so that th
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import re
+import threading
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import narwhals as nw
-import polars as pl
 from sqlalchemy.engine import URL
 
-from connectors.contract import TABLES
-from connectors.mapping import column_sources
+from connectors.files import stamp
+from connectors.mapping import prepare
 from connectors.sources import SourceEntry, SourceError
 from connectors.sql import describe, file_path, password_hint, query_of, scheme_of, url_with_password
-from connectors.validate import ContractError
+from connectors.validate import check
 
 CONNECT_TIMEOUT_S = 10
+APPLICATION_NAME = "outside-in"  # how the app's connections show in pg_stat_activity
 POSTGRES = ("postgresql", "postgres")
 _SOURCE_VIEW = "outsidein_source"  # the `query` of an entry, as a temporary view of the source's connection
 
@@ -49,9 +53,13 @@ def in_database(entry: SourceEntry) -> bool:
 
 
 def open_lazy(entry: SourceEntry, secrets: Mapping[str, Any]) -> nw.LazyFrame:
-    """A `kind = "sql"` entry as a lazy frame in its own database, its columns named and typed as in the contract
-    where a cast cannot fail (see `to_contract`). Raises SourceError naming the source (never its password)."""
-    return to_contract(entry, open_source(entry, secrets))
+    """A `kind = "sql"` entry's valid rows as a lazy frame in its own database, mapped and validated the way the
+    app's loader does it (connectors.mapping.prepare, then connectors.validate.check): contract names and types,
+    rows that break a rule left out. Raises SourceError naming the source (never its password), ContractError
+    when a required column is missing."""
+    prepared = prepare(entry, open_source(entry, secrets))
+    valid = check(entry.table, prepared, describe(entry), first_row=1, date_format=entry.date_format).frame
+    return nw.from_native(valid)
 
 
 def open_source(entry: SourceEntry, secrets: Mapping[str, Any]) -> nw.LazyFrame:
@@ -86,55 +94,21 @@ def _duckdb(entry: SourceEntry) -> nw.LazyFrame:
         raise SourceError(f"{describe(entry)}: {_first_line(str(exc)) or type(exc).__name__}") from None
 
 
-def to_contract(entry: SourceEntry, frame: nw.LazyFrame) -> nw.LazyFrame:
-    """Contract names (the entry's `columns`, else matching headers), `constants` as literals, and the contract's
-    types where the cast cannot fail (a narrower number, a timestamp to a date, numbers to text). A column that
-    needs a cast that can fail (text to a date) keeps its source type, for validation to check row by row."""
-
-    table = TABLES[entry.table]
-    schema = frame.collect_schema()
-    chosen = column_sources(entry, schema.names())
-    missing = [c for c in table.required if c not in chosen and c not in entry.constants]
-    if missing:
-        raise ContractError(
-            f"missing required column(s) {', '.join(missing)}; expected {', '.join(table.required)} "
-            f"(map others under [tables.{entry.table}.columns]); found: {', '.join(schema.names()) or 'no columns'}"
-        )
-    targets = nw.from_native(pl.DataFrame(schema=table.schema)).schema
-    exprs = []
-    for column in table.columns:
-        target = targets[column.name]
-        if column.name in entry.constants:
-            exprs.append(nw.lit(entry.constants[column.name]).cast(target).alias(column.name))
-        elif column.name in chosen:
-            source = chosen[column.name]
-            expr = nw.col(source)
-            if schema[source] != target and _cannot_fail(schema[source], target):
-                expr = expr.cast(target)
-            exprs.append(expr.alias(column.name))
-    return frame.select(exprs)
-
-
-def _cannot_fail(source: nw.dtypes.DType, target: nw.dtypes.DType) -> bool:
-    if target == nw.String:
-        return source.is_numeric() or source in (nw.Categorical, nw.Enum)
-    if target == nw.Float64:
-        return source.is_numeric()
-    if target == nw.Int64:
-        return source.is_integer()
-    if target == nw.Date:
-        return source == nw.Datetime
-    return False
-
-
 def _postgres_frame(entry: SourceEntry, url: URL) -> Any:
     session = _session(url)
     if "query" in entry.options:
-        # The query runs as the server reads it (no SQL dialect translation on the way): a temporary view.
-        cur = session._cur
-        cur.execute(f"CREATE TEMPORARY VIEW {_SOURCE_VIEW} AS {entry.options['query']}")
-        cur.execute("SELECT nspname FROM pg_namespace WHERE oid = pg_my_temp_schema()")
-        return session.read.table(f"{cur.fetchone()[0]}.{_SOURCE_VIEW}")  # SQLFrame finds it by its schema
+        # The query runs as the server reads it (no SQL dialect translation on the way): a temporary view of the
+        # shared connection, named after the query's text, so two queries never share a view and a reload of the
+        # same query replaces its own.
+        query = str(entry.options["query"])
+        view = _view_name(query)
+        with session.lock:
+            cur = session._cur
+            cur.execute(f"DROP VIEW IF EXISTS pg_temp.{view}")
+            cur.execute(f"CREATE TEMPORARY VIEW {view} AS {query}")
+            cur.execute("SELECT nspname FROM pg_namespace WHERE oid = pg_my_temp_schema()")
+            schema = cur.fetchone()[0]
+        return session.read.table(f"{schema}.{view}")  # SQLFrame finds it by its schema
     query_of(entry)  # checks that `table` is a plain (schema.)name
     table = session.read.table(str(entry.options["table"]))
     if not table.columns:  # SQLFrame reads the columns from the catalog: none means no such table (or no access)
@@ -142,10 +116,85 @@ def _postgres_frame(entry: SourceEntry, url: URL) -> Any:
     return table
 
 
-def _session(url: URL) -> Any:
-    import psycopg2
+def _view_name(query: str) -> str:
+    return f"{_SOURCE_VIEW}_{hashlib.sha256(query.encode()).hexdigest()[:16]}"
 
+
+def data_version(entry: SourceEntry, secrets: Mapping[str, Any]) -> str | None:
+    """A cheap version of the data an opened entry reads, equal while it does not change: a DuckDB file's size
+    and modification time (its write-ahead log's too); for PostgreSQL one query that counts the rows and adds
+    up a hash of each (a scan in the server, nothing comes back but two numbers). None when it cannot be told
+    (the reload then counts as new data)."""
+    uri = str(entry.options["uri"])
+    try:
+        if scheme_of(uri) == "duckdb":
+            path = file_path(uri, "duckdb")
+            return stamp([p for p in (path, path + ".wal") if Path(p).is_file()])
+        if "query" in entry.options:
+            relation = f"pg_temp.{_view_name(str(entry.options['query']))}"  # made by open_source on this connection
+        else:
+            relation = f"({query_of(entry)})"
+        conn, lock = _connection(url_with_password(uri, entry, secrets))
+        with lock, conn.cursor() as cur:
+            cur.execute(f"SELECT count(*), sum(hashtext(t::text)::bigint) FROM {relation} AS t")
+            rows, checksum = cur.fetchone()
+        return f"{rows}:{checksum}"
+    except Exception:  # a version is an optimisation: without one every reload recomputes
+        return None
+
+
+# One connection per server, login and database, for the process: every table of it and every reload share it
+# (before, each table opened its own on every reload and the replaced ones lingered until garbage collection).
+# Statements on it are serialised by its lock (psycopg2 allows one at a time per connection anyway).
+_CONNECTIONS: dict[str, tuple[Any, threading.RLock]] = {}
+_CONNECTIONS_LOCK = threading.Lock()
+
+
+def _session(url: URL) -> Any:
+    """A fresh SQLFrame session (its catalog of column types read anew: a reload sees a changed table) on the
+    shared connection of `url`."""
     from connectors import sqlframe_postgres  # imported on first use: SQLFrame and SQLGlot take ~0.5 s
+
+    conn, lock = _connection(url)
+    return sqlframe_postgres.Session(conn, lock)
+
+
+def _connection(url: URL) -> tuple[Any, threading.RLock]:
+    """The shared connection of `url`, opened on first use and again when it broke (a restarted server)."""
+    key = url.render_as_string(hide_password=False)  # a changed password is another login
+    with _CONNECTIONS_LOCK:
+        held = _CONNECTIONS.get(key)
+        if held is not None and _alive(*held):
+            return held
+        if held is not None:
+            with contextlib.suppress(Exception):
+                held[0].close()
+        _CONNECTIONS[key] = (_connect(url), threading.RLock())
+        return _CONNECTIONS[key]
+
+
+def _alive(conn: Any, lock: threading.RLock) -> bool:
+    if conn.closed:
+        return False
+    try:
+        with lock, conn.cursor() as cur:
+            cur.execute("SELECT 1")
+        return True
+    except Exception:
+        return False
+
+
+def close_connections() -> None:
+    """Close every shared connection (tests; a process that is done with its sources)."""
+    with _CONNECTIONS_LOCK:
+        for conn, _ in _CONNECTIONS.values():
+            with contextlib.suppress(Exception):
+                conn.close()
+        _CONNECTIONS.clear()
+
+
+def _connect(url: URL) -> Any:
+    import psycopg2
 
     options = {k: str(v if isinstance(v, str) else v[-1]) for k, v in url.query.items()}
     conn = psycopg2.connect(
@@ -155,13 +204,13 @@ def _session(url: URL) -> Any:
         password=url.password,
         dbname=url.database,
         connect_timeout=CONNECT_TIMEOUT_S,
-        application_name="outside-in",
+        application_name=APPLICATION_NAME,
         # Dates are bucketed through timestamptz: in UTC a day is a day, as in Polars and DuckDB.
         options="-c TimeZone=UTC",
         **options,
     )
     conn.autocommit = True  # no transaction left open between queries (no stale snapshot, nothing held)
-    return sqlframe_postgres.Session(conn)
+    return conn
 
 
 def _safe_message(exc: BaseException, url: URL) -> str:

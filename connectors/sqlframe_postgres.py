@@ -83,8 +83,8 @@ class Table(_ArrowResults, PostgresTable):
 
 
 class Session(PostgresSession):
-    """One per source (SQLFrame keeps one per process), on its own connection; statements are serialised,
-    as Streamlit may collect two frames of one source from two threads at once."""
+    """One per opened source (SQLFrame keeps one per process), on a connection other sessions may share:
+    statements are serialised by the connection's lock, as Streamlit may collect two frames from two threads."""
 
     _df = DataFrame
     _table = Table
@@ -92,13 +92,13 @@ class Session(PostgresSession):
     def __new__(cls, *args: Any, **kwargs: Any) -> Session:
         return object.__new__(cls)
 
-    def __init__(self, conn: Any = None) -> None:
+    def __init__(self, conn: Any = None, lock: threading.RLock | None = None) -> None:
         if conn is None:
             return  # SQLFrame's own look-ups of "the" session (_BaseSession()) land here: nothing to set up
         # _BaseSession's set-up only: PostgresSession's also creates an extension and a function in the
         # database, which a read-only login cannot do and the metrics do not need.
         _BaseSession.__init__(self, conn)
-        self.lock = threading.RLock()
+        self.lock = lock or threading.RLock()
         _BaseSession._instance = self  # type: ignore[assignment]  # SQLFrame's functions read the SQL dialect from "the" session
 
     def _to_sql(self, sql: Any, **kwargs: Any) -> str:

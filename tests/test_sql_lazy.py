@@ -6,7 +6,10 @@ against the real PostgreSQL server the tests start (`-m sql_server`). Metric par
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from datetime import date
+from typing import Any
 
 import duckdb
 import narwhals as nw
@@ -15,8 +18,10 @@ import pytest
 import sqlglot
 
 import metrics
+from connectors.kinds import LoadContext
+from connectors.loader import load_table
 from connectors.sources import SourceEntry, SourceError
-from connectors.sql_lazy import NotInDatabase, open_lazy, to_contract
+from connectors.sql_lazy import APPLICATION_NAME, NotInDatabase, open_lazy
 from connectors.sqlframe_postgres import _postgres_regex, for_postgres
 from connectors.validate import ContractError
 from metrics.periods import epoch_day
@@ -53,27 +58,43 @@ def test_integer_day_number_matches_polars_for_every_day_of_three_millennia():
     assert (out["got"] == out["want"]).all()
 
 
-def _entry(**kwargs) -> SourceEntry:
-    return SourceEntry(table="orders", kind="sql", options={"uri": "duckdb:///x", "table": "t"}, **kwargs)
+def _duckdb_entry(path, **kwargs) -> SourceEntry:
+    return SourceEntry(table="orders", kind="sql", options={"uri": f"duckdb:///{path}", "table": "t"}, **kwargs)
 
 
-def test_to_contract_maps_names_adds_constants_and_casts_only_what_cannot_fail():
-    source = duckdb.connect().sql(
-        "SELECT 7::INTEGER AS id, 'c1' AS customer_id, TIMESTAMP '2024-03-01 23:30' AS placed, "
-        "'2024-03-09' AS delivered_date, 12::INTEGER AS amount"
-    )
-    entry = _entry(columns={"order_id": "id", "order_date": "placed"}, constants={"region": "West"})
-    frame = to_contract(entry, nw.from_native(source))
+def test_open_lazy_maps_names_adds_constants_and_validates_in_place(tmp_path):
+    path = tmp_path / "shop.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.sql(
+            "CREATE TABLE t AS SELECT * FROM (VALUES "
+            "(7, 'c1', TIMESTAMP '2024-03-01 23:30', DATE '2024-03-09', 12), "
+            "(8, 'c2', TIMESTAMP '2024-03-02 10:00', DATE '2024-03-01', 5), "  # delivered before ordered
+            "(9, NULL, TIMESTAMP '2024-03-03 10:00', NULL, 1)"  # no customer
+            ") AS v(id, customer_id, placed, delivered_date, amount)"
+        )
+    entry = _duckdb_entry(path, columns={"order_id": "id", "order_date": "placed"}, constants={"region": "West"})
+    frame = open_lazy(entry, {})
     assert frame.implementation.is_duckdb()  # still a query in its engine, nothing read
     got = frame.collect().to_polars()
-    assert got.columns == ["order_id", "customer_id", "order_date", "delivered_date", "amount", "region"]
-    assert got.row(0) == ("7", "c1", date(2024, 3, 1), "2024-03-09", 12.0, "West")
-    assert got.schema["delivered_date"] == pl.String  # text to date can fail: left for validation
+    assert got.schema == pl.Schema(
+        {
+            "order_id": pl.String,
+            "customer_id": pl.String,
+            "order_date": pl.Date,
+            "delivered_date": pl.Date,
+            "amount": pl.Float64,
+            "region": pl.String,
+        }
+    )
+    assert got.rows() == [("7", "c1", date(2024, 3, 1), date(2024, 3, 9), 12.0, "West")]  # the two bad rows left out
 
 
-def test_to_contract_names_missing_required_columns():
+def test_open_lazy_names_missing_required_columns(tmp_path):
+    path = tmp_path / "shop.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.sql("CREATE TABLE t AS SELECT '1' AS order_id, 'c' AS customer_id")
     with pytest.raises(ContractError, match=r"missing required column\(s\) order_date"):
-        to_contract(_entry(), nw.from_native(pl.LazyFrame({"order_id": ["1"], "customer_id": ["c"]})))
+        open_lazy(_duckdb_entry(path), {})
 
 
 def test_a_duckdb_file_is_queried_in_place(tmp_path):
@@ -171,3 +192,75 @@ def test_two_sources_keep_their_own_connections(pg_uri):
     second = open_lazy(SourceEntry("orders", "sql", {"uri": pg_uri, "query": query}, columns=MAPPING), SECRETS)
     assert second.collect().to_polars()["order_id"].to_list() == ["9"]
     assert first.collect().to_polars().height == 2  # the other source's view did not replace this one
+
+
+@contextlib.contextmanager
+def _admin(uri: str) -> Iterator[Any]:
+    """A cursor of the test's own (autocommit) connection, closed after."""
+    import psycopg2
+
+    conn = psycopg2.connect(uri, password=pg_server.PASSWORD, application_name="test-admin")
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            yield cur
+    finally:
+        conn.close()
+
+
+def _app_connections(uri: str) -> int:
+    with _admin(uri) as cur:
+        cur.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", (APPLICATION_NAME,))
+        return cur.fetchone()[0]
+
+
+@pytest.mark.sql_server
+def test_every_table_and_every_reload_share_one_connection(pg_uri):
+    query = "SELECT 9 AS id, 'C9' AS customer, DATE '2025-01-01' AS ordered"
+    entries = [
+        SourceEntry("orders", "sql", {"uri": pg_uri, "table": "shop.orders"}, columns=MAPPING),
+        SourceEntry("orders", "sql", {"uri": pg_uri, "query": query}, columns=MAPPING),
+    ]
+    context = LoadContext(SECRETS, lambda: None)
+    for _ in range(3):  # a first load and two ttl reloads, each replacing the last one's frames
+        loaded = [load_table(entry, context) for entry in entries]
+        assert [item.status.error for item in loaded] == [None, None]
+        assert [item.status.rows for item in loaded] == [2, 1]
+        assert _app_connections(pg_uri) == 1
+
+
+@pytest.mark.sql_server
+def test_a_broken_connection_is_opened_again_and_a_reload_sees_a_changed_table(pg_uri):
+    entry = SourceEntry("orders", "sql", {"uri": pg_uri, "table": "shop.orders"}, columns=MAPPING)
+    assert "region" not in open_lazy(entry, SECRETS).collect_schema().names()
+    with _admin(pg_uri) as cur:
+        cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
+                    (APPLICATION_NAME,))  # fmt: skip
+        cur.execute("ALTER TABLE shop.orders ADD COLUMN region text DEFAULT 'West'")
+    try:
+        got = open_lazy(entry, SECRETS).collect().to_polars()
+    finally:
+        with _admin(pg_uri) as cur:
+            cur.execute("ALTER TABLE shop.orders DROP COLUMN region")
+    assert got.get_column("region").to_list() == ["West", "West"]  # the new column, on a new connection
+    assert _app_connections(pg_uri) == 1
+
+
+@pytest.mark.sql_server
+def test_a_postgres_table_and_query_keep_their_version_until_a_row_changes(pg_uri):
+    context = LoadContext(SECRETS, lambda: None)
+    query = "SELECT id, customer, ordered FROM shop.orders"
+    entries = [
+        SourceEntry("orders", "sql", {"uri": pg_uri, "table": "shop.orders"}, columns=MAPPING),
+        SourceEntry("orders", "sql", {"uri": pg_uri, "query": query}, columns=MAPPING),
+    ]
+    first = [load_table(entry, context).status.version for entry in entries]
+    assert [load_table(entry, context).status.version for entry in entries] == first
+    with _admin(pg_uri) as cur:
+        cur.execute("UPDATE shop.orders SET customer = 'C7' WHERE id = 2")  # same count, one value
+    try:
+        changed = [load_table(entry, context).status.version for entry in entries]
+    finally:
+        with _admin(pg_uri) as cur:
+            cur.execute("UPDATE shop.orders SET customer = 'C2' WHERE id = 2")
+    assert changed[0] != first[0] and changed[1] != first[1]

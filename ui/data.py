@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import json
 import logging
 import threading
@@ -36,19 +37,22 @@ from ui import readiness
 
 _LOADERS: dict[float, Callable[[str], tuple[str, list[loader.Loaded]]]] = {}
 _LOADERS_LOCK = threading.Lock()
-_ASSEMBLED: dict[str, tuple[str, Dataset]] = {}  # "last" -> (version, dataset)
+_ASSEMBLED: dict[str, tuple[str, str, Dataset]] = {}  # "last" -> (loads' key, data version, dataset)
 _LOG = logging.getLogger(__name__)
 
 
 def dataset() -> Dataset:
     """The validated tables, their quarantine and per-table status (stops the page on a broken sources file)."""
     built = _current()[1]
-    readiness.mark_ready()  # /healthz says ready once data has loaded
+    if threading.current_thread().name != _WARM_UP:
+        readiness.mark_ready()  # a viewer got data (also where no warm-up runs): /healthz says ready
     return built
 
 
 def version() -> str:
-    """Changes whenever any table is reloaded; part of every metric cache key."""
+    """The data's version, part of every metric cache key: it changes when a reload finds changed data (or a
+    table the loader cannot version), and stays when a ttl reload finds the same files and rows, so the
+    metrics computed before are served again instead of recomputed."""
     return _current()[0]
 
 
@@ -60,40 +64,112 @@ def refresh() -> None:
     _sample.clear()
 
 
+_WARM_UP = "outside-in-data-warm-up"  # the thread's name: its loads do not mark the replica ready
+
+# What the Overview (`/`, where a shared link without a page lands) computes for the default view, as
+# (metric, grain, by) with grain None = the view's grain: warmed before /healthz says ready, so the first
+# viewer's draw is served from the cache. A call missing here is only computed on that first draw.
+OVERVIEW_FIRST: tuple[tuple[str, str | None, tuple[str, ...]], ...] = (
+    *(
+        (name, None, ())
+        for name in (
+            "delivery.on_time_shipped",
+            "delivery.on_time_received",
+            "delivery.lead_time_internal",
+            "delivery.lead_time_customer",
+            "satisfaction.nps",
+            "satisfaction.review_rating",
+            "satisfaction.csat",
+            "satisfaction.ces",
+            "retention.three_month",
+            "retention.repeat_purchase_rate",
+            "voice.themes",
+        )
+    ),
+    ("delivery.on_time_shipped", "all", ("region",)),
+    ("delivery.on_time_received", "all", ("region",)),
+    *(
+        (name, "all", ())
+        for name in (
+            "delivery.on_time_shipped",
+            "delivery.on_time_received",
+            "delivery.lead_time_internal",
+            "delivery.lead_time_customer",
+            "satisfaction.rating_by_delivery",
+        )
+    ),
+)
+
+
 def warm_up() -> threading.Thread:
-    """Load every table now, in a background thread (at server start: see asgi.py), so the first viewer
-    finds the data cached instead of waiting for it. A broken sources file is left for the pages to say."""
+    """Load every table now, in a background thread (at server start: see asgi.py), then fill the metric
+    cache for the Overview's default view, and only then say ready (/healthz): the first viewer a proxy sends
+    finds the page computed. The other grains of the Overview and the other pages' default views follow.
+    A broken sources file is left for the pages to say."""
 
     def load() -> None:
         started = time.perf_counter()
         try:
             _load()
-            readiness.mark_ready()  # tables loaded: /healthz may send viewers here
             _LOG.info("data warm-up: every table loaded in %.1f s", time.perf_counter() - started)
-            _default_view()
+            _default_view(first_only=True)
+            readiness.mark_ready()  # /healthz may send viewers here: their first draw is cached
+            _LOG.info("data warm-up: the Overview's default view ready in %.1f s", time.perf_counter() - started)
+            _default_view(first_only=False)
         except Exception as exc:  # the pages show it; a warm-up has no one to tell but the log
             _LOG.warning("data warm-up failed: %s", exc)
             return
-        _LOG.info("data warm-up: tables and the default view's metrics ready in %.1f s", time.perf_counter() - started)
+        _LOG.info("data warm-up: every page's default view ready in %.1f s", time.perf_counter() - started)
 
-    thread = threading.Thread(target=load, name="outside-in-data-warm-up", daemon=True)
+    thread = threading.Thread(target=load, name=_WARM_UP, daemon=True)
     thread.start()
     return thread
 
 
-def _default_view() -> None:
-    """Compute every metric for the view a link without filters opens (the whole date range, every region
-    and segment), by period and over the window, into the pages' metric cache: the first viewer's draw is
-    then served from it instead of computing on the full tables."""
+def _default_view(*, first_only: bool) -> None:
+    """Compute, into the pages' metric cache, the view a link without filters opens (the whole date range,
+    every region and segment): with `first_only` what the Overview draws (OVERVIEW_FIRST); else the
+    Overview's calls at the other grains (the Period switch), then every metric by period and over the
+    window (the other pages). The first viewer's draws are then served from the cache."""
     import metrics
     from ui import query, state
 
     choices = query.choices()
     default = state.Filters(choices.first, choices.last)
-    for name in metrics.names():
-        for grain in (default.grain, "all"):
-            with contextlib.suppress(metrics.MetricError):  # a metric the data cannot feed: its page says why
-                query.metric(name, default, grain=grain)
+    if first_only:
+        calls = [(name, grain or default.grain, by) for name, grain, by in OVERVIEW_FIRST]
+    else:
+        other_grains = [g for g in state.GRAINS if g != default.grain]
+        calls = [(name, g, by) for g in other_grains for name, grain, by in OVERVIEW_FIRST if grain is None]
+        calls += [(name, grain, ()) for name in metrics.names() for grain in (default.grain, "all")]
+    for name, grain, by in calls:
+        if not first_only:
+            _yield_to_viewers()
+        with contextlib.suppress(metrics.MetricError):  # a metric the data cannot feed: its page says why
+            query.metric(name, default, by=by, grain=grain)
+
+
+def _yield_to_viewers(poll_s: float = 0.1, at_most_s: float = 30.0) -> None:
+    """Wait while a viewer's page runs (at most `at_most_s`): the warm-up's later part fills the cache for
+    views nobody asked for yet, and must not slow the draws people wait for on a small machine."""
+    waited = 0.0
+    while waited < at_most_s and _viewers_running():
+        time.sleep(poll_s)
+        waited += poll_s
+
+
+def _viewers_running() -> bool:
+    """Whether some session's script is running now (Streamlit's own session state; False when unknown)."""
+    try:
+        from streamlit.runtime import Runtime
+        from streamlit.runtime.app_session import AppSessionState
+
+        if not Runtime.exists():
+            return False
+        sessions = Runtime.instance()._session_mgr.list_active_sessions()
+        return any(info.session._state == AppSessionState.APP_IS_RUNNING for info in sessions)
+    except Exception:  # an internal of Streamlit's that moved: warm up without waiting
+        return False
 
 
 def _current() -> tuple[str, Dataset]:
@@ -119,10 +195,12 @@ def _load() -> tuple[str, Dataset]:
     with _LOADERS_LOCK:
         last = _ASSEMBLED.get("last")
         if last is None or last[0] != key:
-            # A new version is assembled once per reload; the previous Dataset is dropped here, so data only
-            # that version held (in-memory tables) is released once the new one is ready.
-            last = _ASSEMBLED["last"] = (key, loader.assemble(results))
-    return last
+            # A new Dataset is assembled once per reload (fresh status: age, next refresh); the previous one is
+            # dropped here, so data only that load held (in-memory tables) is released once the new one is ready.
+            versions = "|".join(f"{r.status.table}={r.status.version}" for r in results)
+            data_version = hashlib.sha256(f"{path}|{versions}".encode()).hexdigest()[:16]
+            last = _ASSEMBLED["last"] = (key, data_version, loader.assemble(results))
+    return last[1], last[2]
 
 
 @functools.lru_cache(maxsize=4)

@@ -31,13 +31,16 @@ class Piece:
 
     `frame` is a Polars LazyFrame, or any lazy frame narwhals drives (Spark Connect, a database).
     `first_row` = the source's row number of the first data row. `set_aside` holds rows the source
-    itself already quarantined (the sample data), in the quarantine's schema.
+    itself already quarantined (the sample data), in the quarantine's schema. `version` is a cheap data
+    version of what the frame reads (file sizes and times, a checksum query), equal on a reload that finds
+    the same data; None when the connector cannot tell (every load is then new data).
     """
 
     frame: Any
     source: str
     first_row: int
     set_aside: pl.DataFrame | None = None
+    version: str | None = None
 
 
 class Connector(ABC):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from connectors.files import expand
+from connectors.files import expand, stamp
 from connectors.kinds.base import Connector, LoadContext, Piece
 from connectors.sources import SourceEntry
 
@@ -20,7 +20,7 @@ class ParquetConnector(Connector):
 
     def open(self, entry: SourceEntry, context: LoadContext) -> list[Piece]:
         files = expand(entry.options["path"], (".parquet", ".pq"))
-        return [Piece(pl.scan_parquet(files), entry.options["path"], first_row=1)]
+        return [Piece(pl.scan_parquet(files), entry.options["path"], first_row=1, version=stamp(files))]
 
 
 CONNECTOR = ParquetConnector()

@@ -38,7 +38,9 @@ class SqlConnector(Connector):
 
     def open(self, entry: SourceEntry, context: LoadContext) -> list[Piece]:
         try:  # PostgreSQL and DuckDB: a query in the database; the metrics run there, only results come back
-            return [Piece(sql_lazy.open_source(entry, context.secrets), sql.describe(entry), first_row=1)]
+            frame = sql_lazy.open_source(entry, context.secrets)
+            version = sql_lazy.data_version(entry, context.secrets)
+            return [Piece(frame, sql.describe(entry), first_row=1, version=version)]
         except sql_lazy.NotInDatabase:  # MySQL, SQLite: the rows are read once into the app
             return sql.read_sql(entry, context.secrets)
 

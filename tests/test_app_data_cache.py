@@ -1,0 +1,105 @@
+"""The app's metric cache (ui.query) keyed on the data's version (ui.data.version), and the warm-up at server
+start (ui.data.warm_up) that fills it for the Overview before /healthz says ready."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+import metrics
+from tests.apptest import run_page
+from ui import data, query, readiness, state
+
+
+@pytest.fixture
+def app_sources(tmp_path, monkeypatch):
+    from connectors.sample import generate
+
+    folder = tmp_path / "lake"
+    folder.mkdir()
+    tables = generate(n_orders=2_000)
+    lines = []
+    for name, frame in tables.items():
+        frame.write_parquet(folder / f"{name}.parquet")
+        lines.append(f'[tables.{name}]\nkind = "parquet"\npath = "{folder / name}.parquet"\nttl = "10m"\n')
+    sources = tmp_path / "sources.toml"
+    sources.write_text("\n".join(lines))
+    monkeypatch.setenv("OUTSIDEIN_SOURCES", str(sources))
+    return folder, tables
+
+
+def test_an_unchanged_reload_keeps_the_cached_metrics_and_a_changed_one_recomputes(app_sources, monkeypatch):
+    folder, tables = app_sources
+    computed: list[str] = []
+    real = metrics.compute
+
+    def counting(name, *args, **kwargs):
+        computed.append(name)
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(metrics, "compute", counting)
+    data.refresh()  # the app's caches are process-wide: start from this sources file
+    choices = query.choices()
+    view = state.Filters(choices.first, choices.last)
+    before = query.metric("delivery.on_time_shipped", view)
+    assert computed == ["delivery.on_time_shipped"]
+    version = data.version()
+
+    data.refresh()  # what a ttl expiry does: the tables are read again
+    assert data.version() == version
+    assert query.metric("delivery.on_time_shipped", view).equals(before)
+    assert computed == ["delivery.on_time_shipped"]  # served from the cache
+
+    orders = tables["orders"]
+    orders.with_columns(shipped_date=pl.col("promised_date")).write_parquet(folder / "orders.parquet")
+    data.refresh()
+    assert data.version() != version
+    after = query.metric("delivery.on_time_shipped", view)
+    assert computed == ["delivery.on_time_shipped"] * 2  # the new data's numbers, computed
+    assert not after.equals(before)
+
+
+def test_the_warm_up_computes_the_overview_before_it_says_ready_and_the_first_draw_computes_nothing(
+    app_sources, monkeypatch
+):
+    calls: list[tuple[str, bool]] = []
+    real = metrics.compute
+
+    def recording(name, *args, **kwargs):
+        calls.append((name, readiness.is_ready()))
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(metrics, "compute", recording)
+    monkeypatch.setattr(readiness, "_READY", readiness.threading.Event())
+    data.refresh()
+    query._compute.clear()  # a server starts with an empty metric cache
+    data.warm_up().join(600)
+    assert readiness.is_ready()
+    before_ready = [name for name, ready in calls if not ready]
+    assert len(before_ready) == len(data.OVERVIEW_FIRST)  # the Overview's calls, then ready, then the rest
+    assert len(calls) > len(before_ready)
+    calls.clear()
+    run_page()  # the first viewer's draw of `/`
+    assert calls == []  # every number it shows came from the warm-up
+
+
+def test_the_later_warm_up_waits_while_a_viewers_page_runs(app_sources, monkeypatch):
+    busy = {"polls": 0}
+
+    def viewer_running() -> bool:  # a page runs for the first five polls
+        busy["polls"] += 1
+        return busy["polls"] <= 5
+
+    computed: list[int] = []
+    real = metrics.compute
+
+    def recording(name, *args, **kwargs):
+        computed.append(busy["polls"])
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(data, "_viewers_running", viewer_running)
+    monkeypatch.setattr(metrics, "compute", recording)
+    data.refresh()
+    query._compute.clear()
+    data._default_view(first_only=False)
+    assert computed and min(computed) >= 6  # nothing computed before the page was done
