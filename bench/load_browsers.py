@@ -18,10 +18,11 @@ import asyncio
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from playwright.async_api import async_playwright
 
-from bench.load_common import percentile, rss_mb, views
+from bench.load_common import load_average, percentile, rss_mb, views
 from tests.browser_harness import CHROMIUM, CHROMIUM_ARGS, ERROR_SELECTORS, FOOTER_MARK, streamlit_server
 from tests.serve_harness import served
 
@@ -55,6 +56,11 @@ async def wave(urls: list[str]) -> tuple[list[float], int]:
             outcomes = await asyncio.gather(*(one_session(browser, u) for u in urls))
         finally:
             await browser.close()
+    if len(urls) > 1:  # which pages the slowest sessions were on: where the time goes
+        by_page: dict[str, list[float]] = {}
+        for url, (seconds, _) in zip(urls, outcomes, strict=True):
+            by_page.setdefault("/" + urlsplit(url).path.rsplit("/", 1)[-1], []).append(seconds)
+        print("  " + ", ".join(f"{p} {max(t):.0f} s" for p, t in sorted(by_page.items())), flush=True)
     return [t for t, err in outcomes if err is None], sum(err is not None for _, err in outcomes)
 
 
@@ -77,6 +83,7 @@ def main() -> None:
         asyncio.run(wave(pool[: 2 * args.replicas]))  # each replica loads its data set once
         asyncio.run(wave([reference]))
         offset = 2 * args.replicas
+        print(f"load average before: {load_average()}")
         print("page         sessions | errors | median s | p95 s  | RSS MB per replica")
         for n in args.levels:  # every session opens a view no one has opened before: nothing is cached yet
             times, errors = asyncio.run(wave(pool[offset : offset + n]))
@@ -86,7 +93,7 @@ def main() -> None:
             ref_times, ref_errors = asyncio.run(wave([reference] * n))
             print(line("one chart", n, ref_times, ref_errors, "(one process)"), flush=True)
             ratio = percentile(times, 95) / percentile(ref_times, 95)
-            print(f"{'':12} p95 outside-in / one chart = {ratio:.2f}", flush=True)
+            print(f"{'':12} p95 outside-in / one chart = {ratio:.2f}   (load average {load_average()})", flush=True)
 
 
 if __name__ == "__main__":

@@ -40,3 +40,8 @@ def rss_mb(pid: int) -> float:
     except OSError:
         pass
     return float("nan")
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages (uptime's): printed next to every figure, the machine is shared."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])

@@ -25,7 +25,7 @@ import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from bench.load_common import percentile, rss_mb, views
+from bench.load_common import load_average, percentile, rss_mb, views
 from tests.serve_harness import served
 
 TIMEOUT_S = 180
@@ -110,7 +110,7 @@ def run(replicas: int, levels: list[int], rounds: int) -> None:
             ratio = p95 / base_p95
             print(
                 f"{viewers:>7} | {len(times) + errors:>4} | {errors:>6} | {percentile(times, 50):8.2f} | "
-                f"{p95:5.2f} | {ratio:14.2f} | {memory}   ({wall:.0f} s wall)",
+                f"{p95:5.2f} | {ratio:14.2f} | {memory}   ({wall:.0f} s wall; load average {load_average()})",
                 flush=True,
             )
             if ratio > 2:

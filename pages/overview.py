@@ -1,9 +1,12 @@
 """Overview: each inside-out KPI next to the customer's experience of it."""
 
+from dataclasses import replace
+
 import streamlit as st
 
 from metrics.analysis.headline import CUSTOMER_KPIS, TWIN_PAIRS
-from ui import cards, charts_trend, late_cost, page, query
+from ui import cards, charts_trend, late_cost, page, query, table
+from ui import format as fmt
 from ui.overview import data as overview
 
 f = page.header("Outside-In", "How does the business look from the customer's side?")
@@ -40,7 +43,10 @@ page.chart(
 if page.full_page():
     st.subheader("Perception gap over the selected window")
     with page.section():
-        st.dataframe(overview.perception_gaps(f), hide_index=True, width="stretch")
+        if (gaps := overview.perception_gaps(f)).is_empty():
+            st.caption("Neither twin pair has data in this view.")
+        else:
+            st.markdown(table.markdown(gaps, {c: table.Column(c, numeric=c == "gap") for c in gaps.columns}))
 
     st.subheader("How customers feel and behave")
     with page.section():
@@ -56,15 +62,13 @@ if page.full_page():
         if rising.is_empty():
             st.caption("Not enough customer texts in this view to compare the last three months with the three before.")
         else:
-            st.dataframe(
-                rising,
-                hide_index=True,
-                width="stretch",
-                column_config={
-                    "theme": "Theme",
-                    "before": st.column_config.NumberColumn("Share of texts, 3 months before", format="percent"),
-                    "recent": st.column_config.NumberColumn("Share of texts, last 3 months", format="percent"),
-                    "change_pts": st.column_config.NumberColumn("Change (points)", format="%+.1f"),
-                    "texts_recent": st.column_config.NumberColumn("Texts, last 3 months (n)", format="%d"),
-                },
-            )
+            # A few rows: Markdown (ui/table.py), not a data grid whose scripts the browser must load first.
+            share = table.Column("", lambda x: fmt.value(x, "share"), numeric=True)
+            columns = {
+                "theme": table.Column("Theme"),
+                "before": replace(share, header="Share of texts, 3 months before"),
+                "recent": replace(share, header="Share of texts, last 3 months"),
+                "change_pts": table.Column("Change (points)", lambda x: f"{x:+.1f}", numeric=True),
+                "texts_recent": table.Column("Texts, last 3 months (n)", fmt.count, numeric=True),
+            }
+            st.markdown(table.markdown(rising, columns))
