@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from typing import Any
 
 import altair as alt
 import polars as pl
@@ -63,7 +64,7 @@ def chart(
     if solo is not None:
         state.mark_drawn()
     if draw is None:
-        st.altair_chart(figure, width="stretch", key=f"chart-{chart_id}")
+        st.altair_chart(without_schema_check(figure), width="stretch", key=f"chart-{chart_id}")
     else:
         draw()
     link, exports = st.columns([3, 1], vertical_alignment="center")
@@ -102,6 +103,30 @@ def section(what: str | None = None, *, or_stop: bool = False) -> Iterator[None]
         missing(err, what)
         if or_stop:
             stop()
+
+
+_UNCHECKED: dict[type, type] = {}
+
+
+def _to_dict_unchecked(self: alt.TopLevelMixin, *args: Any, validate: bool = False, **kwargs: Any) -> dict:
+    return super(type(self), self).to_dict(*args, validate=validate, **kwargs)  # type: ignore[misc]
+
+
+def without_schema_check(figure: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """The same chart, whose conversion to Vega-Lite skips Altair's JSON-schema validation.
+
+    st.altair_chart calls `to_dict()`, which validates the whole spec against the Vega-Lite schema: about
+    two thirds of the conversion's time, inside a lock Streamlit holds across sessions (bench/README.md).
+    Our charts are fixed code whose tests validate them (tests/test_charts_trend.py and others call
+    `to_dict()`); the spec is the same either way (tests/test_page_chart.py). The figure itself is left
+    as it is: exports still convert it with validation.
+    """
+    kind = type(figure)
+    if kind not in _UNCHECKED:
+        _UNCHECKED[kind] = type(kind.__name__, (kind,), {"to_dict": _to_dict_unchecked})
+    quick = figure.copy(deep=False)
+    object.__setattr__(quick, "__class__", _UNCHECKED[kind])  # SchemaBase.__setattr__ would store a field
+    return quick
 
 
 def stop() -> None:
