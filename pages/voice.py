@@ -3,7 +3,7 @@
 import streamlit as st
 
 import metrics
-from ui import cards, page, state, verbatims
+from ui import cards, page, query, state, verbatims
 from ui import format as fmt
 from ui.voice import charts
 from ui.voice import data as voice
@@ -24,6 +24,8 @@ page.chart(
         "Themes over time, by source",
         f"Share of texts mentioning each theme, by {f.grain}: survey comments, reviews, sales/support notes; "
         "bands are 95 % Wilson intervals",
+        # The view's events in every theme's panel; no goals: voice.themes's goals count texts, this draws shares.
+        **query.panel_marks((), f, over_time, "label"),
     ),
     over_time,
 )

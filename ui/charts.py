@@ -9,9 +9,6 @@ from urllib.parse import quote
 import altair as alt
 import polars as pl
 
-from ui.format import UNIT_AXIS_FORMAT
-from ui.period_axis import period_x
-
 alt.data_transformers.disable_max_rows()  # we only ever pass aggregated frames
 
 INTERNAL_COLOR, CUSTOMER_COLOR = "#7f8c9a", "#e4572e"
@@ -142,27 +139,3 @@ def destination_scatter(cells: pl.DataFrame, title: str, subtitle: str) -> alt.C
         )
         .properties(title=alt.Title(title, subtitle=subtitle, anchor="start"), height=420)
     )
-
-
-def keyed_lines(frame: pl.DataFrame, keys: tuple[str, ...], unit: str, title: str, subtitle: str) -> alt.LayerChart:
-    """One line per combination of `keys` (e.g. source x theme), for metrics with no single series.
-
-    A period still open (`complete` false, see metrics.analysis.periods) is drawn as a hollow point."""
-    labelled = frame.with_columns(series=pl.concat_str([pl.col(k).cast(pl.String) for k in keys], separator=" · "))
-    if "complete" not in labelled.columns:
-        labelled = labelled.with_columns(complete=pl.lit(True))
-    fmt = UNIT_AXIS_FORMAT.get(unit, ".2f")
-    color = alt.Color("series:N", title=" · ".join(keys), legend=alt.Legend(orient="right"))
-    base = alt.Chart(labelled.sort("period", "series")).encode(
-        x=period_x(frame),
-        y=alt.Y("value:Q", title=None, axis=alt.Axis(format=fmt)),
-        color=color,
-        tooltip=["period:T", "series:N", alt.Tooltip("value:Q", format=fmt), alt.Tooltip("n:Q", format=",")],
-    )
-    points = base.mark_point(size=30, opacity=1, filled=False).encode(
-        fill=alt.condition(alt.datum.complete, alt.Color("series:N", legend=None), alt.value("white"))
-    )
-    if not labelled.get_column("complete").all():
-        subtitle = f"{subtitle}; hollow: period still open (so far)"
-    title_ = alt.Title(title, subtitle=subtitle, anchor="start")
-    return alt.layer(base.mark_line(), points).properties(title=title_, height=320)

@@ -214,7 +214,7 @@ def rules(goals: tuple[Target, ...], events: pl.DataFrame | None, unit: str, fra
     return _marks(goals, events, unit, _window(frame, events))
 
 
-def _panel_marks(
+def panel_layers(
     data: pl.DataFrame,
     group: str,
     facet: str,
@@ -225,7 +225,8 @@ def _panel_marks(
 ) -> tuple[pl.DataFrame, list[alt.Chart]]:
     """A faceted chart's one dataset (Vega-Lite facets only the top-level data) and its goal and event layers:
     the trend rows (MARK "data"), a row per panel goal (targets.per_panel: (group value, goal)) and one per
-    panel event (events.per_panel: `panel` = the group value as text), each with its panel's `facet` value."""
+    panel event (events.per_panel: `panel` = the group value as text), each with its panel's `facet` value.
+    Any faceted trend (e.g. ui.voice.charts.themes_over_time) layers these with its trend_rows."""
     trend = data.with_columns(pl.lit("data").alias(MARK))
     # group value -> its panel's facet value (the group value itself, or its label)
     keys = data.select(list(dict.fromkeys((group, facet)))).unique()
@@ -324,6 +325,39 @@ def lead_time_lines(
     return chart.properties(title=alt.Title(title, subtitle=subtitle or alt.Undefined, anchor="start"), height=280)
 
 
+def keyed_lines(
+    frame: pl.DataFrame,
+    keys: tuple[str, ...],
+    unit: str,
+    title: str,
+    subtitle: str,
+    goals: tuple[Target, ...] = (),
+    events: pl.DataFrame | None = None,
+) -> alt.LayerChart:
+    """One line per combination of `keys` (e.g. source x theme), for metrics with no single series. A period
+    still open (`complete` false, see metrics.analysis.periods) is drawn as a hollow point. `goals` and
+    `events` as in twin_trend."""
+    labelled = frame.with_columns(series=pl.concat_str([pl.col(k).cast(pl.String) for k in keys], separator=" · "))
+    if "complete" not in labelled.columns:
+        labelled = labelled.with_columns(complete=pl.lit(True))
+    fmt = axis_format(unit)
+    color = alt.Color("series:N", title=" · ".join(keys), legend=alt.Legend(orient="right"))
+    base = alt.Chart(labelled.sort("period", "series")).encode(
+        x=period_x(frame),
+        y=alt.Y("value:Q", title=None, axis=alt.Axis(format=fmt)),
+        color=color,
+        tooltip=["period:T", "series:N", alt.Tooltip("value:Q", format=fmt), alt.Tooltip("n:Q", format=",")],
+    )
+    points = base.mark_point(size=30, opacity=1, filled=False).encode(
+        fill=alt.condition(alt.datum.complete, alt.Color("series:N", legend=None), alt.value("white"))
+    )
+    if not labelled.get_column("complete").all():
+        subtitle = f"{subtitle}; hollow: period still open (so far)"
+    marks = _marks(goals, events, unit, _window(frame, events))
+    title_ = alt.Title(title, subtitle=subtitle, anchor="start")
+    return alt.layer(base.mark_line(), points, *marks).properties(title=title_, height=320)
+
+
 def small_multiples(
     frame: pl.DataFrame,
     facet: str,
@@ -336,8 +370,8 @@ def small_multiples(
     """The twin trend per `facet` value (e.g. region), sharing axes so gaps compare. `panel_goals` and
     `panel_events` (ui.query.panel_marks) are drawn in the panels they belong to."""
     data = with_trust(frame, pl.col("min_n"))
-    rows, marks = _panel_marks(data, facet, facet, unit, panel_goals, panel_events, PANEL_WIDTH_PX)
-    base = _trend_rows(alt.Chart().encode(x=period_x(data)), marks)
+    rows, marks = panel_layers(data, facet, facet, unit, panel_goals, panel_events, PANEL_WIDTH_PX)
+    base = trend_rows(alt.Chart().encode(x=period_x(data)), marks)
     tooltip = _tooltip(unit, [alt.Tooltip(f"{facet}:N", title=facet.capitalize()), alt.Tooltip("lens:N")])
     layers = alt.layer(*_layers(base, unit, None, tooltip, data), *marks, data=rows)
     return (
@@ -347,7 +381,7 @@ def small_multiples(
     )
 
 
-def _trend_rows(base: alt.Chart, marks: list[alt.Chart]) -> alt.Chart:
+def trend_rows(base: alt.Chart, marks: list[alt.Chart]) -> alt.Chart:
     """The trend layers read only the trend rows of a dataset that also holds goal and event rows."""
     return base.transform_filter(alt.datum[MARK] == "data") if marks else base
 
@@ -380,8 +414,8 @@ def group_trends(
     """Small multiples of band_trend, one per `group` value, on shared axes; goals and events as in
     small_multiples."""
     data = group_label(with_trust(frame, min_n), group, min_n)
-    rows, marks = _panel_marks(data, group, "label", unit, panel_goals, panel_events, GROUP_WIDTH_PX)
-    base = _trend_rows(alt.Chart().encode(x=period_x(data)), marks)
+    rows, marks = panel_layers(data, group, "label", unit, panel_goals, panel_events, GROUP_WIDTH_PX)
+    base = trend_rows(alt.Chart().encode(x=period_x(data)), marks)
     tooltip = _tooltip(unit, [alt.Tooltip(f"{group}:N", title=group.capitalize())])
     layers = alt.layer(*_layers(base, unit, reference, tooltip), *marks, data=rows)
     return (

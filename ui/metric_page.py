@@ -11,7 +11,7 @@ import polars as pl
 import streamlit as st
 
 import metrics
-from ui import cards, charts, charts_trend, data, page, query
+from ui import cards, charts_trend, data, page, query
 from ui.state import Filters
 
 BREAKDOWNS = ("region", "segment")
@@ -32,7 +32,9 @@ def render(name: str) -> None:
     if spec.keys:  # one series per key (e.g. per theme): no single headline number to put on a card
         if page.full_page():
             cards.definition_popover(spec)
-        page.chart(f"{name}-trend", charts.keyed_lines(frame, spec.keys, spec.unit, spec.title, subtitle), frame)
+        marks = {"goals": query.goals((name,), f), "events": query.events(f)}
+        figure = charts_trend.keyed_lines(frame, spec.keys, spec.unit, spec.title, subtitle, **marks)
+        page.chart(f"{name}-trend", figure, frame)
         _definition(spec)
         return
     if page.full_page():

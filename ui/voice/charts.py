@@ -2,38 +2,51 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import altair as alt
 import polars as pl
 
 import metrics
+from metrics.decisions.targets import Target
 from ui.charts import CUSTOMER_COLOR, INTERNAL_COLOR, open_note, status_points, with_status
+from ui.charts_trend import panel_layers, trend_rows
 from ui.period_axis import period_x
 
 CHANNEL_COLORS = {"surveys": "#4c78a8", "reviews": "#f58518", "notes": "#54a24b"}
 GROUP_COLORS = {"promoters": "#2e8b57", "passives": "#a0a0a0", "detractors": "#e4572e"}
 MIN_N = metrics.spec("voice.theme_impact").min_n
 WHO_COLORS = {"mention it": CUSTOMER_COLOR, "do not mention it": INTERNAL_COLOR}
+THEME_PANEL_WIDTH_PX = 185
 
 
 def _title(title: str, subtitle: str | list[str]) -> alt.Title:
-    return alt.Title(title, subtitle=subtitle or None, anchor="start")
+    return alt.Title(title, subtitle=subtitle or alt.Undefined, anchor="start")  # None fails the schema
 
 
 def _scale(colors: dict[str, str]) -> alt.Scale:
     return alt.Scale(domain=list(colors), range=list(colors.values()))
 
 
-def themes_over_time(frame: pl.DataFrame, title: str, subtitle: str = "") -> alt.FacetChart:
+def themes_over_time(
+    frame: pl.DataFrame,
+    title: str,
+    subtitle: str = "",
+    panel_goals: tuple[tuple[Any, Target], ...] = (),
+    panel_events: pl.DataFrame | None = None,
+) -> alt.FacetChart:
     """One panel per theme: share of texts mentioning it per period, a line and 95 % band per channel; an
-    open period's point is hollow (its share so far).
+    open period's point is hollow (its share so far). `panel_goals` and `panel_events` (ui.query.panel_marks
+    by `label`: every theme panel gets the view's) are drawn in the panels they belong to.
 
     `frame`: period, channel, label, n, mentions, share, ci_low, ci_high, complete.
     """
     data = with_status(frame)
+    rows, marks = panel_layers(data, "label", "label", "share", panel_goals, panel_events, THEME_PANEL_WIDTH_PX)
     # symbolOpacity: otherwise the legend takes the faint band's opacity.
     legend = alt.Legend(orient="top", symbolOpacity=1)
     color = alt.Color("channel:N", title="Source", scale=_scale(CHANNEL_COLORS), legend=legend)
-    base = alt.Chart().encode(x=period_x(data), color=color)
+    base = trend_rows(alt.Chart().encode(x=period_x(data), color=color), marks)
     tooltip = [
         alt.Tooltip("label:N", title="Theme"),
         alt.Tooltip("channel:N", title="Source"),
@@ -50,10 +63,11 @@ def themes_over_time(frame: pl.DataFrame, title: str, subtitle: str = "") -> alt
         ),
         base.mark_line().encode(y="share:Q"),
         status_points(base, color, "share:Q", tooltip, size=14),
-        data=data,
+        *marks,
+        data=rows,
     )
     return (
-        layers.properties(width=185, height=120)
+        layers.properties(width=THEME_PANEL_WIDTH_PX, height=120)
         .facet(facet=alt.Facet("label:N", title=None), columns=4)
         .properties(title=_title(title, open_note(data, subtitle)))
     )
