@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import metrics
 from metrics.decisions import targets as targets_file
-from metrics.decisions.errors import DecisionError, entry_label, header_lines
+from metrics.decisions.errors import DecisionError, entry_label, read_toml
 
 CONDITIONS = ("below", "above", "outside_usual", "gap_above", "below_target")
 CHANNELS = ("email", "webhook")
@@ -44,13 +43,7 @@ class Config:
 
 
 def load(path: Path) -> Config:
-    if not path.is_file():
-        raise DecisionError(f"alerts config {path} does not exist")
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:  # its message names the line and column
-        raise DecisionError(f"{path} is not valid TOML: {err}") from None
+    data, lines = read_toml(path, "alerts config", "alert")
     notify = data.get("notify", {})
     if not isinstance(notify, dict):
         raise DecisionError(f"{path}: [notify] must be a table")
@@ -64,7 +57,6 @@ def load(path: Path) -> Config:
     raw = data.get("alert", [])
     if not isinstance(raw, list) or not raw:
         raise DecisionError(f"{path}: no [[alert]] rules")
-    lines = header_lines(text, "alert")
     rules = tuple(_rule(entry_label(path, "alert", i + 1, lines), r) for i, r in enumerate(raw))
     seen: set[str] = set()
     for r in rules:

@@ -16,7 +16,6 @@ for the same metric and filter, the table's wins; the file's other goals still h
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +24,7 @@ from typing import Any
 import narwhals as nw
 
 import metrics
-from metrics.decisions.errors import DecisionError, entry_label, header_lines
+from metrics.decisions.errors import DecisionError, entry_label, read_toml
 
 FILTERS = ("region", "segment")
 TARGETS_ENV = "OUTSIDEIN_TARGETS"
@@ -77,17 +76,10 @@ def merge(table: tuple[Target, ...], file: tuple[Target, ...]) -> tuple[Target, 
 
 
 def load(path: Path) -> tuple[Target, ...]:
-    if not path.is_file():
-        raise DecisionError(f"targets file {path} does not exist")
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:  # its message names the line and column
-        raise DecisionError(f"{path} is not valid TOML: {err}") from None
+    data, lines = read_toml(path, "targets file", "target")
     raw = data.get("target", [])
     if not isinstance(raw, list):
         raise DecisionError(f"{path}: targets are [[target]] tables")
-    lines = header_lines(text, "target")
     return tuple(_target(entry_label(path, "target", i + 1, lines), t) for i, t in enumerate(raw))
 
 
