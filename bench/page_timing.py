@@ -115,6 +115,16 @@ def visit(browser, url: str, server: int) -> Visit:
     return Visit(wall, running, footer - running, wall - footer, server_after - server_before, used)
 
 
+def load(browser, url: str, timeout_ms: int = 180_000) -> tuple[float, object, object]:
+    """Seconds until `url` is drawn in a fresh context, with the context and tab (the caller closes them)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    tab = context.new_page()
+    started = time.perf_counter()
+    tab.goto(url)
+    wait_until_drawn(tab, timeout_ms=timeout_ms)
+    return time.perf_counter() - started, context, tab
+
+
 def redraw_after_filter_change(browser, url: str, grain: str) -> float:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     tab = context.new_page()
