@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import pandas  # noqa: F401  (why: see lifespan)
 import streamlit as st
 from starlette.middleware import Middleware
 from streamlit.runtime.secrets import secrets_singleton
@@ -44,8 +45,13 @@ if problems := _startup_problems():
 async def lifespan(app: Any) -> AsyncIterator[None]:
     """Start loading every table (and the default view's metrics) before the first viewer arrives."""
     del app
-    from ui import data  # imported here: the pages' modules load inside the running server
+    from ui import data, streamlit_private  # imported here: the pages' modules load inside the running server
 
+    # Before the first session: concurrent first views on a fresh replica would otherwise run pages bare
+    # (ui.streamlit_private). pandas is imported above, in the main thread, for a like reason: Altair imports
+    # it lazily inside a chart's to_dict, and two sessions doing that at once on a fresh replica saw a
+    # partially initialised module ("pandas has no attribute 'Timestamp'").
+    streamlit_private.never_pages_folder_mode()
     data.warm_up()
     yield
 

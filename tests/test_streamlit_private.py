@@ -67,3 +67,14 @@ def test_no_other_module_touches_the_private_api() -> None:
     ]
     users += [p.name for p in root.glob("*.py") if "PagesManager" in p.read_text(encoding="utf-8")]
     assert users == ["ui/streamlit_private.py"]
+
+
+def test_never_pages_folder_mode_holds_for_sessions_made_later(flag: None, tmp_path: Path) -> None:
+    """Set at server start, the flag stays off even for an app whose folder has pages/ (Streamlit only sets it
+    while it is None), so concurrent first views never run a page bare."""
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "app.py").write_text("")
+    PagesManager.uses_pages_directory = None
+    streamlit_private.never_pages_folder_mode()
+    PagesManager(str(tmp_path / "app.py"))
+    assert PagesManager.uses_pages_directory is False

@@ -15,6 +15,14 @@ from __future__ import annotations
 from streamlit.runtime.pages_manager import PagesManager
 
 
+def never_pages_folder_mode() -> None:
+    """At server start, before any session: tell Streamlit this app is not in pages-folder mode. Streamlit
+    only sets the flag while it is None, so no session ever runs a page bare. Without this, viewers who open
+    page URLs on a fresh replica at the same moment all start bare; the first one clears the flag and reruns,
+    the others find it already cleared and fail (seen with 4 concurrent first views through the proxy)."""
+    PagesManager.uses_pages_directory = False
+
+
 def leave_pages_folder_mode() -> bool:
     """Turn the pages-folder mode off for this process, as st.navigation does; True when it was on (the
     caller reruns then, through app.py)."""
