@@ -42,6 +42,7 @@ GOOGLE_HOSTS = (
     "https://www.googleapis.com",
     "https://docs.google.com",
     "https://oauth2.googleapis.com",
+    "https://iamcredentials.googleapis.com",  # google-auth's lookup after each token ("regional access boundary")
 )
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets.readonly",)
 RETRY_STATUS = {429, 500, 502, 503, 504}

@@ -341,3 +341,22 @@ def test_sources_page_reads_sheets_through_the_apps_connection(standin, tmp_path
     assert standin.count("batchGet") == 1
     at.button(key="refresh-data").click().run()
     assert standin.count("batchGet") == 2
+
+
+def test_a_load_looks_up_no_host_but_the_endpoint_s(standin, client, tmp_path, monkeypatch):
+    """google-auth follows each token with a background lookup at iamcredentials.googleapis.com; with the
+    endpoint hook set it goes to the stand-in like every other Google host, so nothing leaves loopback."""
+    import socket
+    import time
+
+    looked_up: list[str] = []
+    real = socket.getaddrinfo
+
+    def recording(host, *args, **kwargs):
+        looked_up.append(str(host))
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", recording)
+    load_dataset(write_sources(tmp_path, DEMO), context=context(client))
+    time.sleep(0.5)  # the lookup runs in a thread of google-auth's, just after the token
+    assert looked_up and set(looked_up) == {"127.0.0.1"}
