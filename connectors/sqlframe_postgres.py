@@ -12,6 +12,7 @@ from typing import Any, cast
 
 import narwhals as nw
 import pyarrow as pa
+import sqlframe.base.functions as base_functions
 import sqlframe.postgres.functions as pg_functions
 from sqlframe.base.session import _BaseSession
 from sqlframe.postgres import PostgresDataFrame, PostgresSession
@@ -24,6 +25,10 @@ from sqlglot.optimizer.qualify import qualify
 # EXTRACT(day FROM ...) and is there.
 if not hasattr(pg_functions, "day"):
     setattr(pg_functions, "day", pg_functions.dayofmonth)  # noqa: B010 (a module attribute mypy cannot see)
+# str.slice() asks for `substr` with column arguments (the validation of text dates uses it); SQLFrame's
+# generic one is SQL's SUBSTRING(text, start, length), which PostgreSQL has.
+if not hasattr(pg_functions, "substr"):
+    setattr(pg_functions, "substr", base_functions.substr)  # noqa: B010
 
 _NUMBER = exp.DataType.NUMERIC_TYPES
 _BOOLEAN = exp.DataType.Type.BOOLEAN

@@ -197,6 +197,33 @@ def _polars_cast(
 _NW_TYPES: dict[pl.DataType, Any] = {pl.String(): nw.String, pl.Date(): nw.Date, pl.Int64(): nw.Int64}
 
 
+_ISO_DATE = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([ T].*)?$"
+_NUMBER = r"^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$"
+
+
+def _text_cast(col: nw.Expr, dst: Any) -> nw.Expr:
+    """Text to Date, Float64 or Int64 on an engine whose cast raises on a bad value (DuckDB, PostgreSQL): the
+    cast runs only where the text reads as one, so one bad value quarantines its row, not the whole table.
+    Dates are ISO (an optional time part is ignored) and real calendar days; integers are whole numbers."""
+    text = col.str.strip_chars()
+    if dst == nw.Date:
+        year, month, day = (text.str.slice(o, n).cast(nw.Int64) for o, n in ((0, 4), (5, 2), (8, 2)))
+        leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+        month_days = (
+            nw.when(month == 2)
+            .then(nw.when(leap).then(nw.lit(29)).otherwise(nw.lit(28)))
+            .when(month.is_in([4, 6, 9, 11]))
+            .then(nw.lit(30))
+            .otherwise(nw.lit(31))
+        )
+        iso = text.str.contains(_ISO_DATE)
+        return nw.when(iso).then(nw.when(day <= month_days).then(text.str.slice(0, 10).cast(nw.Date)))
+    number = nw.when(text.str.contains(_NUMBER)).then(text.cast(nw.Float64))
+    if dst == nw.Int64:  # whole numbers only, in Int64's range
+        return nw.when((number == number.round(0)) & (number.abs() < 2**63)).then(number.cast(nw.Int64))
+    return number
+
+
 def _narwhals_cast(
     raw: nw.LazyFrame, table: Table, present: list[str], passthrough: str | None = None
 ) -> tuple[nw.LazyFrame, list[str], list[str]]:
@@ -217,7 +244,7 @@ def _narwhals_cast(
         elif src == dst or (dst == nw.Date and src == nw.Datetime) or (dst == nw.Float64 and src.is_numeric()):
             cast = col.cast(dst)
         else:
-            cast = col.cast(dst)
+            cast = _text_cast(col, dst) if src == nw.String else col.cast(dst)
             fallible.append(name)
             kept.append(name)
             exprs.append((~col.is_null() & cast.is_null()).alias(f"__fail_{name}"))
