@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from datetime import date
 
+import narwhals as nw
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
@@ -18,6 +19,7 @@ from polars.testing import assert_frame_equal
 from connectors.loader import LoadContext, load_dataset
 from connectors.sample import generate
 from metrics import MetricError, compute, names
+from tests.test_sql_lazy import TEXT_BAD, TEXT_GOOD, _text_values
 
 pytestmark = [
     pytest.mark.spark,
@@ -128,3 +130,21 @@ def test_cli_computes_from_a_spark_source(both, tmp_path):
     expected = compute("satisfaction.nps", on_spark.tables)
     got = pl.read_json(result.stdout.encode()).with_columns(pl.col("period").str.to_date())
     assert got.select("period", "n").rows() == expected.select("period", "n").rows()
+
+
+def test_bad_text_dates_and_numbers_on_spark_set_aside_their_rows_only(spark, tmp_path):
+    """Spark 4 casts with ANSI semantics (a bad value raises): the same text rows as on DuckDB and PostgreSQL
+    (tests/test_sql_lazy.py) read the same way."""
+    spark.sql(f"SELECT * FROM VALUES {_text_values()} AS v(id, placed, amount)").createOrReplaceGlobalTempView(
+        "text_orders"
+    )
+    (tmp_path / "s.toml").write_text(
+        '[tables.orders]\nkind = "spark"\nremote = "sc://localhost:15002"\ntable = "global_temp.text_orders"\n'
+        '[tables.orders.columns]\norder_id = "id"\norder_date = "placed"\n'
+        '[tables.orders.constants]\ncustomer_id = "c1"\n'
+    )
+    ds = load_dataset(tmp_path / "s.toml", context=NO_SECRETS)
+    assert [s.error for s in ds.status] == [None]
+    good = nw.from_native(ds.tables["orders"]).select("order_id", "order_date", "amount").collect().to_polars()
+    assert sorted(good.rows()) == TEXT_GOOD
+    assert ds.quarantine.select("row", "column").sort("row").rows() == TEXT_BAD
