@@ -16,6 +16,9 @@ Refuses to start (exit 2, one line) on a short or example cookie secret, a bad s
 
 from __future__ import annotations
 
+import gzip
+import importlib.metadata
+import importlib.util
 import json
 import os
 import re
@@ -23,6 +26,7 @@ import secrets
 import shutil
 import socket
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +40,7 @@ SECRET_FILE = ROOT / ".streamlit" / "cookie_secret"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 BIN = Path(sys.executable).parent  # supervisord, supervisorctl and httpok live beside this Python
 SECRET_ENV = "STREAMLIT_SERVER_COOKIE_SECRET"
+STATIC_HOME = ROOT / ".serve-static"  # nginx's copy of Streamlit's frontend, one folder per Streamlit version
 
 
 class SettingError(Exception):
@@ -99,7 +104,49 @@ def free_loopback_ports(count: int) -> list[int]:
             s.close()
 
 
-def nginx_conf(settings: Settings, ports: list[int]) -> str:
+# Streamlit's frontend bundle: content-hashed file names, so nginx may tell browsers to keep them for a year.
+COMPRESSED_SUFFIXES = (".js", ".css", ".svg", ".json", ".html")  # text; fonts and images are compressed already
+
+
+def streamlit_static_dir() -> Path:
+    """Where the installed Streamlit keeps its frontend (index.html, static/js, ...), without importing it."""
+    spec = importlib.util.find_spec("streamlit")
+    if spec is None or not spec.submodule_search_locations:
+        raise SettingError("streamlit is not installed beside this Python")
+    return Path(next(iter(spec.submodule_search_locations))) / "static"
+
+
+def static_bundle(home: Path = STATIC_HOME) -> Path:
+    """A copy of Streamlit's `static/` assets with a gzip file beside each text file, for nginx's gzip_static.
+
+    Streamlit serves these from Python, uncompressed (its gzip middleware skips them: recompressing on
+    every request costs more than it saves), on the same event loop that runs the viewers' sessions:
+    3.75 MB of JavaScript per new viewer. nginx serves the files itself (sendfile) and sends the
+    compressed copy, made once per Streamlit version (about 0.6 s of CPU; 22.9 MB of text becomes 6.9 MB).
+    It lives outside RUN_DIR, which only its owner may enter, since nginx's workers may run as another user.
+    """
+    source = streamlit_static_dir() / "static"
+    target = home / importlib.metadata.version("streamlit")
+    if target.is_dir():
+        return target
+    home.mkdir(parents=True, exist_ok=True)
+    home.chmod(0o755)
+    building = Path(tempfile.mkdtemp(dir=home, prefix=".building-"))
+    shutil.copytree(source, building, dirs_exist_ok=True)
+    for path in building.rglob("*"):
+        if path.suffix in COMPRESSED_SUFFIXES and path.stat().st_size > 1024:
+            path.with_name(path.name + ".gz").write_bytes(gzip.compress(path.read_bytes(), 6, mtime=0))
+    building.chmod(0o755)
+    try:
+        building.rename(target)  # atomic: a second `make serve` starting at once keeps the first copy
+    except OSError:
+        shutil.rmtree(building, ignore_errors=True)
+    return target
+
+
+def nginx_conf(settings: Settings, ports: list[int], static: Path | None = None) -> str:
+    """The nginx config; `static` is the folder of Streamlit's frontend copy (static_bundle)."""
+    static = static or STATIC_HOME / importlib.metadata.version("streamlit")
     listen = str(settings.port)
     upstreams = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;" for p in ports)
     if settings.server_names:
@@ -117,6 +164,7 @@ def nginx_conf(settings: Settings, ports: list[int]) -> str:
         "SERVER_NAMES": names,
         "BASE_REDIRECT": redirect,
         "BASE": base,
+        "STATIC": str(static),
     }
     return re.sub(r"@@([A-Z_]+)@@", lambda m: filled[m.group(1)], TEMPLATE.read_text())
 
@@ -171,7 +219,7 @@ def prepare(env: dict[str, str]) -> tuple[Settings, Path]:
     for sub in ("tmp/body", "tmp/proxy", "tmp/fastcgi", "tmp/uwsgi", "tmp/scgi"):
         (settings.run_dir / sub).mkdir(parents=True, exist_ok=True)
     settings.run_dir.chmod(0o700)
-    (settings.run_dir / "nginx.conf").write_text(nginx_conf(settings, ports))
+    (settings.run_dir / "nginx.conf").write_text(nginx_conf(settings, ports, static_bundle()))
     conf = settings.run_dir / "supervisord.conf"
     conf.write_text(supervisord_conf(settings, ports))
     (settings.run_dir / "replicas.json").write_text(json.dumps({"ports": ports, "public_port": settings.port}))

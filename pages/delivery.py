@@ -16,22 +16,24 @@ if page.full_page():
         cards.kpi_card(SHIPPED, f)
     with right:
         cards.kpi_card(RECEIVED, f)
-    if gap := query.gap_sentence(SHIPPED, RECEIVED, f):
-        st.markdown(gap)
+    with page.section("The gap between the two lenses"):
+        if gap := query.gap_sentence(SHIPPED, RECEIVED, f):
+            st.markdown(gap)
 
-trend = query.twins(SHIPPED, RECEIVED, f)
-page.chart(
-    "delivery-on-time-trend",
-    charts_trend.twin_trend(
+with page.section("The on-time trend"):
+    trend = query.twins(SHIPPED, RECEIVED, f)
+    page.chart(
+        "delivery-on-time-trend",
+        charts_trend.twin_trend(
+            trend,
+            "share",
+            "On time as shipped vs on time as received",
+            f"Share of due orders on or before the promised date, by order {f.grain}; bands are 95 % intervals",
+            goals=query.goals((SHIPPED, RECEIVED), f),
+            events=query.events(f),
+        ),
         trend,
-        "share",
-        "On time as shipped vs on time as received",
-        f"Share of due orders on or before the promised date, by order {f.grain}; bands are 95 % intervals",
-        goals=query.goals((SHIPPED, RECEIVED), f),
-        events=query.events(f),
-    ),
-    trend,
-)
+    )
 if page.full_page():
     with page.section("Suggested events"):
         suggested.offer(delivery.suggested_events(f), "percent", "delivery")

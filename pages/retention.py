@@ -18,7 +18,8 @@ if page.full_page():
             cards.kpi_card(name, f)
     if note := data.revenue_filter_note(f):
         st.caption(f":orange[{note}]")
-    suggested.offer(data.suggested_events(f, mode), "percent", "retention")
+    with page.section("Suggested events"):
+        suggested.offer(data.suggested_events(f, mode), "percent", "retention")
 else:
     mode = data.mode_in_url()
 

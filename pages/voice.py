@@ -16,19 +16,20 @@ with page.section(or_stop=True):
 head = st.container()  # the takeaway, written below once the sections have their numbers
 impact = regions = None  # stay None when their section cannot be drawn
 
-over_time = voice.themes_by_channel(f)
-page.chart(
-    "voice-themes-over-time",
-    charts.themes_over_time(
+with page.section("Themes over time"):
+    over_time = voice.themes_by_channel(f)
+    page.chart(
+        "voice-themes-over-time",
+        charts.themes_over_time(
+            over_time,
+            "Themes over time, by source",
+            f"Share of texts mentioning each theme, by {f.grain}: survey comments, reviews, sales/support notes; "
+            "bands are 95 % Wilson intervals",
+            # The view's events in every theme's panel; no goals: voice.themes's goals count texts, this draws shares.
+            **query.panel_marks((), f, over_time, "label"),
+        ),
         over_time,
-        "Themes over time, by source",
-        f"Share of texts mentioning each theme, by {f.grain}: survey comments, reviews, sales/support notes; "
-        "bands are 95 % Wilson intervals",
-        # The view's events in every theme's panel; no goals: voice.themes's goals count texts, this draws shares.
-        **query.panel_marks((), f, over_time, "label"),
-    ),
-    over_time,
-)
+    )
 
 with page.section("What each NPS group writes about"):
     impact = voice.theme_impact(f)

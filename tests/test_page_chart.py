@@ -45,3 +45,23 @@ def test_validation_is_what_is_skipped_and_only_on_the_copy() -> None:
     assert without_schema_check(broken).to_dict()["mark"]["no_such_property"] == 1
     with pytest.raises(alt.utils.schemapi.SchemaValidationError):
         broken.to_dict()  # the original still validates (exports convert it)
+
+
+def test_shorthands_resolve_through_one_shared_class_table() -> None:
+    """ui.charts builds Altair's schema-hash -> class table once instead of on every shorthand in encode()."""
+    from altair.utils import schemapi
+
+    from ui import charts
+
+    first = alt.Chart().mark_line().encode(x="period:T", y="value:Q", tooltip=["lens:N"])
+    second = alt.Chart().mark_rule().encode(x="date:T", color=alt.value("#999"))
+    assert isinstance(first.encoding.x, alt.X) and isinstance(first.encoding.tooltip[0], alt.Tooltip)
+    assert isinstance(second.encoding.color, alt.ColorValue)
+    assert first.to_dict()["encoding"] == {
+        "x": {"field": "period", "type": "temporal"},
+        "y": {"field": "value", "type": "quantitative"},
+        "tooltip": [{"field": "lens", "type": "nominal"}],
+    }
+    key = tuple(alt.X._default_wrapper_classes())
+    assert charts._CLASS_TABLES[key] is schemapi._FromDict(alt.X._default_wrapper_classes()).class_dict
+    assert schemapi.DEBUG_MODE is False, "objects are validated once, as a finished spec, not one by one"

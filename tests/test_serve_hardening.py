@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.metadata
 import os
 import signal
 import subprocess
@@ -95,6 +96,8 @@ def test_generated_nginx_config_is_valid(tmp_path, names) -> None:
     text = conf.read_text()
     assert text.count("server 127.0.0.1:91") == 3 and "hash $affinity consistent" in text
     assert ("return 444" in text) is bool(names), "the host guard exists exactly when names are given"
+    static = serve.STATIC_HOME / importlib.metadata.version("streamlit")
+    assert f"location ^~ /cx/static/ {{\n            alias {static}/;" in text, "nginx serves the bundle"
 
 
 def test_replicas_share_settings_and_never_see_the_secret_in_their_command(tmp_path) -> None:

@@ -136,3 +136,28 @@ def test_proxy_guards_host_and_origin(proxy: Served) -> None:
         assert response.headers.get("Access-Control-Allow-Origin") in (None, ""), "no cross-origin reads"
         affinity = [c for c in response.headers.get_all("Set-Cookie") if c.startswith("outsidein_affinity=")]
         assert len(affinity) == 1 and "HttpOnly" in affinity[0], "a new viewer gets its sticky-session cookie"
+
+
+def test_nginx_serves_streamlits_bundle_compressed_and_cached(proxy: Served) -> None:
+    """The hashed frontend files come from nginx's copy (gzip, a year's cache), the same bytes as the package's."""
+    import gzip
+    import re
+    import urllib.request
+
+    from deploy.serve import streamlit_static_dir
+
+    index = (streamlit_static_dir() / "index.html").read_text()
+    script = re.search(r'src="\./(static/js/index\.[^"]+\.js)"', index)
+    assert script, "index.html names its entry script"
+    request = urllib.request.Request(f"{proxy.url}/{script.group(1)}", headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        assert response.headers["Content-Encoding"] == "gzip"
+        assert response.headers["Content-Type"] == "application/javascript"
+        assert response.headers["Cache-Control"] == "public, immutable, max-age=31536000"
+        assert "uvicorn" not in (response.headers.get("Server") or ""), "served by nginx, not a replica"
+        body = gzip.decompress(response.read())
+    assert body == (streamlit_static_dir() / script.group(1)).read_bytes()
+    plain = urllib.request.Request(f"{proxy.url}/{script.group(1)}")
+    with urllib.request.urlopen(plain, timeout=5) as response:
+        assert response.headers.get("Content-Encoding") is None and response.read() == body, "and plain on request"
+    assert http_status(f"{proxy.url}/static/js/no-such-file.js") == 404

@@ -4,12 +4,36 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from urllib.parse import quote
 
 import altair as alt
 import polars as pl
+from altair.utils import schemapi
 
 alt.data_transformers.disable_max_rows()  # we only ever pass aggregated frames
+
+# Altair's debug mode validates every schema object against the Vega-Lite schema as it is built (an axis, a
+# scale, a title...): help for interactive use, paid on every chart of every run here. The charts' tests
+# validate each finished spec (to_dict() validates), so the objects are built unchecked.
+schemapi.disable_debug_mode()
+
+_CLASS_TABLES: dict[tuple[type, ...], dict[int, list[type]]] = {}
+_build_class_table = schemapi._FromDict.__init__
+
+
+def _class_table_once(self: schemapi._FromDict, wrapper_classes: Iterable[type], /) -> None:
+    """Altair 6.3 builds its table of schema hash -> class (a json.dumps of each of its ~570 schemas) anew for
+    every shorthand string given to encode() ("date:T"): about 2 ms each, ~60 of them on a page. The table only
+    changes when a schema class is defined, so it is built once per set of classes and shared (read only)."""
+    key = tuple(wrapper_classes)
+    if key not in _CLASS_TABLES:
+        _build_class_table(self, key)
+        _CLASS_TABLES[key] = self.class_dict  # type: ignore[assignment]
+    self.class_dict = _CLASS_TABLES[key]  # type: ignore[assignment]
+
+
+schemapi._FromDict.__init__ = _class_table_once  # type: ignore[method-assign]
 
 INTERNAL_COLOR, CUSTOMER_COLOR = "#7f8c9a", "#e4572e"
 

@@ -278,8 +278,9 @@ def band_trend(
     data = with_trust(frame, min_n)
     base = alt.Chart(data).encode(x=period_x(data))
     marks = _marks(goals, events, unit, _window(data, events))
-    chart = alt.layer(*_layers(base, unit, reference, _tooltip(unit)), *marks)
-    return chart.properties(title=alt.Title(title, subtitle=subtitle, anchor="start"), height=300)
+    title_ = alt.Title(title, subtitle=subtitle, anchor="start")
+
+    return alt.layer(*_layers(base, unit, reference, _tooltip(unit)), *marks, title=title_, height=300)
 
 
 def twin_trend(
@@ -296,9 +297,9 @@ def twin_trend(
     data = with_trust(frame, pl.col("min_n"))
     base = alt.Chart(data).encode(x=period_x(data))
     tooltip = _tooltip(unit, [alt.Tooltip("lens:N", title="Lens")])
-    chart = alt.layer(*_layers(base, unit, None, tooltip, data), *_marks(goals, events, unit, _window(data, events)))
+    marks = _marks(goals, events, unit, _window(data, events))
     title_ = alt.Title(title, subtitle=_with_low_n_note(subtitle, data) or alt.Undefined, anchor="start")
-    return chart.properties(title=title_, height=300)
+    return alt.layer(*_layers(base, unit, None, tooltip, data), *marks, title=title_, height=300)
 
 
 def lead_time_lines(
@@ -321,8 +322,8 @@ def lead_time_lines(
             tooltip=["period:T", "lens:N", "stat:N", alt.Tooltip("days:Q", format=".1f")],
         )
     )
-    chart = alt.layer(lines, *_marks(goals, events, "days", _window(frame, events)))
-    return chart.properties(title=alt.Title(title, subtitle=subtitle or alt.Undefined, anchor="start"), height=280)
+    title_ = alt.Title(title, subtitle=subtitle or alt.Undefined, anchor="start")
+    return alt.layer(lines, *_marks(goals, events, "days", _window(frame, events)), title=title_, height=280)
 
 
 def keyed_lines(
@@ -355,7 +356,7 @@ def keyed_lines(
         subtitle = f"{subtitle}; hollow: period still open (so far)"
     marks = _marks(goals, events, unit, _window(frame, events))
     title_ = alt.Title(title, subtitle=subtitle, anchor="start")
-    return alt.layer(base.mark_line(), points, *marks).properties(title=title_, height=320)
+    return alt.layer(base.mark_line(), points, *marks, title=title_, height=320)
 
 
 def small_multiples(
@@ -373,12 +374,9 @@ def small_multiples(
     rows, marks = panel_layers(data, facet, facet, unit, panel_goals, panel_events, PANEL_WIDTH_PX)
     base = trend_rows(alt.Chart().encode(x=period_x(data)), marks)
     tooltip = _tooltip(unit, [alt.Tooltip(f"{facet}:N", title=facet.capitalize()), alt.Tooltip("lens:N")])
-    layers = alt.layer(*_layers(base, unit, None, tooltip, data), *marks, data=rows)
-    return (
-        layers.properties(width=PANEL_WIDTH_PX, height=150)
-        .facet(facet=alt.Facet(f"{facet}:N", title=None), columns=columns)
-        .properties(title=alt.Title(title, subtitle=_with_low_n_note([], data) or alt.Undefined, anchor="start"))
-    )
+    layers = alt.layer(*_layers(base, unit, None, tooltip, data), *marks, data=rows, width=PANEL_WIDTH_PX, height=150)
+    title_ = alt.Title(title, subtitle=_with_low_n_note([], data) or alt.Undefined, anchor="start")
+    return layers.facet(facet=alt.Facet(f"{facet}:N", title=None), columns=columns, title=title_)
 
 
 def trend_rows(base: alt.Chart, marks: list[alt.Chart]) -> alt.Chart:
@@ -417,9 +415,6 @@ def group_trends(
     rows, marks = panel_layers(data, group, "label", unit, panel_goals, panel_events, GROUP_WIDTH_PX)
     base = trend_rows(alt.Chart().encode(x=period_x(data)), marks)
     tooltip = _tooltip(unit, [alt.Tooltip(f"{group}:N", title=group.capitalize())])
-    layers = alt.layer(*_layers(base, unit, reference, tooltip), *marks, data=rows)
-    return (
-        layers.properties(width=GROUP_WIDTH_PX, height=170)
-        .facet(facet=alt.Facet("label:N", title=None, sort=alt.SortField("label")), columns=columns)
-        .properties(title=alt.Title(title, subtitle=subtitle, anchor="start"))
-    )
+    layers = alt.layer(*_layers(base, unit, reference, tooltip), *marks, data=rows, width=GROUP_WIDTH_PX, height=170)
+    panels = alt.Facet("label:N", title=None, sort=alt.SortField("label"))
+    return layers.facet(facet=panels, columns=columns, title=alt.Title(title, subtitle=subtitle, anchor="start"))

@@ -124,8 +124,11 @@ def without_schema_check(figure: alt.TopLevelMixin) -> alt.TopLevelMixin:
     kind = type(figure)
     if kind not in _UNCHECKED:
         _UNCHECKED[kind] = type(kind.__name__, (kind,), {"to_dict": _to_dict_unchecked})
-    quick = figure.copy(deep=False)
-    object.__setattr__(quick, "__class__", _UNCHECKED[kind])  # SchemaBase.__setattr__ would store a field
+    # Not figure.copy(): that runs the chart's constructor, which deep-copies every layer (twice) to lift
+    # their parameters; to_dict() copies the chart before it changes anything, so sharing the layers is safe.
+    quick = object.__new__(_UNCHECKED[kind])
+    vars(quick).update(vars(figure))  # _args and _kwds; SchemaBase.__setattr__ would store a field
+    object.__setattr__(quick, "_kwds", dict(figure._kwds))
     return quick
 
 

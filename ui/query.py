@@ -77,8 +77,8 @@ def _choices(version: str) -> Choices:
     # One small query per table, wherever it lives (a lazy scan reads only these columns).
     bounds = [
         nw.from_native(ds.tables[t]).lazy().select(nw.col(c).min().alias("first"), nw.col(c).max().alias("last"))
-        for t, c in TIME_COLUMNS.items()
-        if t in ds.tables
+        for t, c in periods.TIME_COLUMNS.items()  # the one list of dated tables (also the data's last date)
+        if t in ds.tables and c in ds.columns(t)
     ]
     first = last = None
     if bounds:
@@ -101,10 +101,6 @@ def _choices(version: str) -> Choices:
 def choices() -> Choices:
     """Date bounds and filter options the loaded data offers."""
     return _choices(data.version())
-
-
-# The column each table's dates live in; the orders table sets the date range when present.
-TIME_COLUMNS = {"orders": "order_date", "responses": "responded_at", "reviews": "published_at", "notes": "written_at"}
 
 
 def twins(

@@ -32,6 +32,4 @@ def rating_dots(frame: pl.DataFrame, min_n: int, title: str, subtitle: str | lis
         x=alt.X("ci_low:Q", title="Mean stars (1-5)", scale=scale, axis=alt.Axis(format=".1f")), x2="ci_high:Q"
     )
     dots = base.mark_circle(size=90).encode(x=alt.X("value:Q", scale=scale))
-    return alt.layer(bars, dots).properties(
-        title=alt.Title(title, subtitle=subtitle, anchor="start"), height=alt.Step(28)
-    )
+    return alt.layer(bars, dots, title=alt.Title(title, subtitle=subtitle, anchor="start"), height=alt.Step(28))

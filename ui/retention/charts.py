@@ -68,7 +68,7 @@ def heatmap(cells: pl.DataFrame, sizes: pl.DataFrame, title: str, subtitle: str)
     periods = cells.get_column("period").n_unique()
     column = COLUMN if periods <= 24 else max(7, 860 // max(periods, 1))  # weekly grids fit the page
     row = ROW if len(order) <= MAX_LABELLED_COHORTS else 12
-    grid = alt.layer(*layers).properties(height=alt.Step(row), width=alt.Step(column))
+    grid = alt.layer(*layers, height=alt.Step(row), width=alt.Step(column))
     size_col = (
         alt.Chart(sizes)
         .mark_text(align="right", dx=20)
@@ -124,7 +124,7 @@ def curves(cohorts: pl.DataFrame, mean: pl.DataFrame, title: str, subtitle: str)
             alt.Tooltip("cohorts:Q", title="Cohorts"),
         ],
     )
-    return alt.layer(lines, band, line).properties(title=_title(title, subtitle), height=300)
+    return alt.layer(lines, band, line, title=_title(title, subtitle), height=300)
 
 
 def revenue_lines(
@@ -149,9 +149,7 @@ def revenue_lines(
     points = status_points(base, color, "value:Q", tooltip)
     rule = alt.Chart().mark_rule(strokeDash=[4, 3], color="#555").encode(y=alt.datum(1))
     marks = rules(goals, events, "ratio", data)
-    return alt.layer(lines, points, rule, *marks, data=data).properties(
-        title=_title(title, open_note(data, subtitle)), height=260
-    )
+    return alt.layer(lines, points, rule, *marks, data=data, title=_title(title, open_note(data, subtitle)), height=260)
 
 
 def next_period_by_group(

@@ -95,11 +95,9 @@ def score_bars_by_group(frame: pl.DataFrame, group: str, min_n: int, title: str,
         )
         .properties(width=250, height=160)
     )
-    return (
-        alt.layer(chart, data=data)
-        .facet(facet=alt.Facet("label:N", title=None, sort=alt.SortField("label")), columns=3)
-        .properties(title=_title(title, subtitle))
-    )
+    panels = alt.Facet("label:N", title=None, sort=alt.SortField("label"))
+    # The title in facet(): .properties() on the faceted chart would deep-copy its layers again.
+    return alt.layer(chart, data=data).facet(facet=panels, columns=3, title=_title(title, subtitle))
 
 
 def mix_bars_by_group(
@@ -128,8 +126,6 @@ def mix_bars_by_group(
         )
         .properties(width=250, height=150)
     )
-    return (
-        alt.layer(chart, data=data)
-        .facet(facet=alt.Facet("label:N", title=None, sort=alt.SortField("label")), columns=3)
-        .properties(title=_title(title, subtitle))
-    )
+    panels = alt.Facet("label:N", title=None, sort=alt.SortField("label"))
+    # The title in facet(): .properties() on the faceted chart would deep-copy its layers again.
+    return alt.layer(chart, data=data).facet(facet=panels, columns=3, title=_title(title, subtitle))

@@ -65,11 +65,11 @@ def themes_over_time(
         status_points(base, color, "share:Q", tooltip, size=14),
         *marks,
         data=rows,
+        width=THEME_PANEL_WIDTH_PX,  # sizes and title in the constructors: .properties() deep-copies every layer
+        height=120,
     )
-    return (
-        layers.properties(width=THEME_PANEL_WIDTH_PX, height=120)
-        .facet(facet=alt.Facet("label:N", title=None), columns=4)
-        .properties(title=_title(title, open_note(data, subtitle)))
+    return layers.facet(
+        facet=alt.Facet("label:N", title=None), columns=4, title=_title(title, open_note(data, subtitle))
     )
 
 
@@ -130,7 +130,9 @@ def theme_impact(frame: pl.DataFrame, title: str, subtitle: str = "") -> alt.Lay
             ]
         ),
         zero,
-    ).properties(title=_title(title, subtitle), height=alt.Step(14))
+        title=_title(title, subtitle),
+        height=alt.Step(14),
+    )
 
 
 def complaints_vs_delivery(frame: pl.DataFrame, title: str, subtitle: str | list[str] = "") -> alt.LayerChart:
@@ -181,4 +183,4 @@ def complaints_vs_delivery(frame: pl.DataFrame, title: str, subtitle: str | list
         .mark_rule(color="#999", strokeDash=[4, 4])
         .encode(y="overall_share:Q", tooltip=[alt.Tooltip("overall_share:Q", title="All regions", format=".1%")])
     )
-    return alt.layer(overall, y_bars, x_bars, dots, labels).properties(title=_title(title, subtitle), height=380)
+    return alt.layer(overall, y_bars, x_bars, dots, labels, title=_title(title, subtitle), height=380)
