@@ -13,14 +13,15 @@ from typing import Any
 
 import narwhals as nw
 
-from metrics.decisions import delivery, digest, evaluate, findings, rules, targets
+from metrics.analysis import periods
+from metrics.decisions import delivery, digest, evaluate, rules, targets
 from metrics.decisions.errors import DecisionError
 from metrics.decisions.state import State
 from metrics.errors import MetricError
 
 
 def _through(tables: Mapping[str, Any], as_of: date | None) -> date:
-    last = findings.data_through(tables)
+    last = periods.data_last(tables)  # a period ending after it is still open
     if last is None:
         raise DecisionError("the data has no dated rows (orders, responses, reviews or notes)")
     return min(as_of, last) if as_of else last

@@ -27,8 +27,6 @@ from metrics.spec import Grain, MetricSpec
 
 # The KPIs the digest watches: the overview's twin pairs (inside-out first) and customer-only KPIs.
 BREAKDOWN = "region"  # changes are read overall and per region
-# Each table's date column: the data's last date over them decides which periods have ended.
-TIME_COLUMNS = {"orders": "order_date", "responses": "responded_at", "reviews": "published_at", "notes": "written_at"}
 RULE = "the 95 % intervals of the two periods do not overlap, the rule the dashboard uses"
 
 
@@ -55,19 +53,6 @@ class Change:
         se = [(r["ci_high"] - r["ci_low"]) / (2 * 1.96) for r in (self.before, self.now)]
         spread = math.sqrt(se[0] ** 2 + se[1] ** 2)
         return abs(self.delta) / spread if spread > 0 else math.inf
-
-
-def data_through(tables: Mapping[str, Any]) -> date | None:
-    """The data's last date over every dated table: a period ending after it is still open."""
-    # Tables may be lazy queries in any engine (a Parquet scan, a database): ask each for its maximum there.
-    frames = {t: nw.from_native(tables[t]).lazy() for t in TIME_COLUMNS if t in tables}
-    days = [
-        frame.select(nw.col(TIME_COLUMNS[t]).max()).collect().item()
-        for t, frame in frames.items()
-        if TIME_COLUMNS[t] in frame.collect_schema().names()
-    ]
-    days = [d.date() if hasattr(d, "date") and callable(d.date) else d for d in days if d is not None]
-    return max(days) if days else None
 
 
 def last_finished(through: date, grain: str) -> date:
