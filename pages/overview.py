@@ -11,20 +11,9 @@ from ui.overview import data as overview
 
 f = page.header("Outside-In", "How does the business look from the customer's side?")
 
-if page.full_page():
-    changes = overview.what_changed(f)
-    with st.container(border=True):
-        st.markdown("**What changed**")
-        for line in changes or ["No KPI moved beyond its uncertainty in the latest period."]:
-            st.markdown(f"- {line}")
-
-    st.subheader("Inside-out vs customer lens")
-    for internal, customer in TWIN_PAIRS:
-        left, right = st.columns(2)
-        with left:
-            cards.kpi_card(internal, f)
-        with right:
-            cards.kpi_card(customer, f)
+# The chart is sent to the browser before the cards above it (they fill this slot afterwards): the browser
+# loads and runs the chart library while the server still works on the cards (bench/README.md, item 8).
+top = st.container() if page.full_page() else None
 
 trend = query.twins(*TWIN_PAIRS[0], f)
 page.chart(
@@ -40,7 +29,22 @@ page.chart(
     trend,
 )
 
-if page.full_page():
+if top is not None:
+    with top:
+        changes = overview.what_changed(f)
+        with st.container(border=True):
+            lines = changes or ["No KPI moved beyond its uncertainty in the latest period."]
+            st.markdown("**What changed**\n" + "".join(f"\n- {line}" for line in lines))  # one element, not one a line
+
+        st.subheader("Inside-out vs customer lens")
+        cards.definitions_popover([name for pair in TWIN_PAIRS for name in pair])
+        for internal, customer in TWIN_PAIRS:
+            left, right = st.columns(2)
+            with left:
+                cards.kpi_card(internal, f, definition=False)
+            with right:
+                cards.kpi_card(customer, f, definition=False)
+
     st.subheader("Perception gap over the selected window")
     with page.section():
         if (gaps := overview.perception_gaps(f)).is_empty():
@@ -52,9 +56,10 @@ if page.full_page():
     with page.section():
         if sentence := late_cost.sentence(f):
             st.markdown(sentence)
+    cards.definitions_popover(CUSTOMER_KPIS)
     for column, name in zip(st.columns(3) + st.columns(3), CUSTOMER_KPIS, strict=False):
         with column:
-            cards.kpi_card(name, f)
+            cards.kpi_card(name, f, definition=False)
 
     st.subheader("Fastest-rising complaint themes")
     with page.section():

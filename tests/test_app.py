@@ -87,7 +87,9 @@ def test_three_month_card_says_why_it_is_empty_in_a_short_recent_window():
 
 def test_what_changed_names_the_widest_region_gap_and_says_when_it_is_outside_the_filter():
     def gap_line(at: AppTest) -> str:
-        return next(m.value for m in at.markdown if "the widest gap of any region" in m.value)
+        # "What changed" is one Markdown element, a bullet a line
+        lines = (line for m in at.markdown for line in m.value.split("\n"))
+        return next(line for line in lines if "the widest gap of any region" in line)
 
     everywhere = gap_line(run_app())
     assert everywhere.startswith(f"- :orange[{STORY.region}]: over the window "), everywhere

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import streamlit as st
 
 import metrics
@@ -15,21 +17,41 @@ from ui.state import Filters
 LENS_LABEL = {"internal": "Inside-out", "customer": "Customer lens"}
 
 
+def _definition(spec: MetricSpec) -> None:
+    st.markdown(f"**{spec.title}** · `{spec.name}` · {LENS_LABEL[spec.lens]}")
+    st.text(spec.definition)  # plain text: definitions are not markup
+    if spec.twin:
+        st.caption(f"Twin (other lens): {metrics.spec(spec.twin).title} · `{spec.twin}`")
+    st.caption(f"Values from fewer than {spec.min_n} observations are greyed out.")
+
+
 def definition_popover(spec: MetricSpec) -> None:
     with st.popover("Definition", icon=":material/info:"):
-        st.markdown(f"**{spec.title}** · `{spec.name}` · {LENS_LABEL[spec.lens]}")
-        st.text(spec.definition)  # plain text: definitions are not markup
-        if spec.twin:
-            st.caption(f"Twin (other lens): {metrics.spec(spec.twin).title} · `{spec.twin}`")
-        st.caption(f"Values from fewer than {spec.min_n} observations are greyed out.")
+        _definition(spec)
 
 
-def kpi_card(name: str, filters: Filters) -> None:
+DEFINITIONS_LABEL = "Definitions of these numbers"
+
+
+def definitions_popover(names: Sequence[str]) -> None:
+    """Several cards' definitions behind one button (cards drawn with `definition=False`).
+
+    Each popover is a widget the browser builds and lays out on arrival, while its body is built only when
+    opened: one button for a row of cards costs the browser a tenth of what one per card did (bench/README.md).
+    """
+    with st.popover(DEFINITIONS_LABEL, icon=":material/info:"):
+        for name in names:
+            _definition(metrics.spec(name))
+
+
+def kpi_card(name: str, filters: Filters, definition: bool = True) -> None:
+    """One KPI's card; with `definition=False` its definition is in a `definitions_popover` nearby."""
     spec = metrics.spec(name)
     with st.container(border=True):
         st.markdown(f"**{spec.title}**  \n:gray[{LENS_LABEL[spec.lens]}]")
         _card_body(spec, filters)
-        definition_popover(spec)
+        if definition:
+            definition_popover(spec)
 
 
 # Why a metric can be empty although the view has data: said instead of a bare "no data".
