@@ -168,11 +168,17 @@ def _can_fail(src: pl.DataType, dst: pl.DataType) -> bool:
 
 
 def _polars_cast(
-    raw: pl.LazyFrame, table: Table, present: list[str], date_format: str | None, passthrough: str | None = None
+    raw: pl.LazyFrame,
+    table: Table,
+    present: list[str],
+    date_format: str | None,
+    passthrough: str | None = None,
+    as_is: frozenset[str] = frozenset(),
 ) -> tuple[nw.LazyFrame, list[str], list[str]]:
     """Contract-typed columns, plus __fail_<c> (the cast failed) and __raw_<c> (the source's text) where a
-    cast can fail or text is trimmed, plus `passthrough` as it is. Returns (frame, columns whose cast can
-    fail, columns with __raw_)."""
+    cast can fail or text is trimmed, plus `passthrough` as it is. Text columns in `as_is` are taken as they
+    are: the data has been counted to need no trimming there. Returns (frame, columns whose cast can fail,
+    columns with __raw_)."""
     schema = raw.collect_schema()
     # NaN is how pandas-style readers spell an empty cell: treat it as missing, not as a value.
     raw = raw.with_columns(pl.col(c).fill_nan(None) for c in present if schema[c].is_float())
@@ -184,6 +190,8 @@ def _polars_cast(
         cast = _cast_expr(name, src, dst, date_format)
         if table.name == "responses" and name == "survey":
             cast = cast.str.to_lowercase()  # survey kinds are codes: "NPS" and " nps" mean nps
+        if name in as_is:
+            cast = pl.col(name)
         exprs.append(cast.alias(name))
         if _can_fail(src, dst):
             fallible.append(name)
@@ -226,6 +234,20 @@ def _narwhals_cast(
             cast = cast.str.to_lowercase()
         exprs.append(cast.alias(name))
     return raw.select(exprs), fallible, kept
+
+
+def _text_columns(raw: Any, table: Table, present: list[str]) -> list[str]:
+    """The Polars source's text columns that validation normalizes (trimmed, blank to missing)."""
+    if not isinstance(raw, pl.LazyFrame):
+        return []
+    schema = raw.collect_schema()
+    return [c for c in present if schema[c] == pl.String and table.column(c).dtype == pl.String]
+
+
+def _normalized(name: str) -> nw.Expr:
+    """True on a row whose text `name` validation changes (trims, blanks to missing, lower-cases a survey)."""
+    raw = nw.col(f"__raw_{name}")
+    return ~raw.is_null() & (nw.col(name).is_null() | (raw != nw.col(name)))
 
 
 def _checks(table: Table, present: list[str], fallible: list[str], kept: list[str]) -> tuple[list, list]:
@@ -292,12 +314,21 @@ def check(
     reading, rules = _checks(table, present, fallible, kept)
     checks = reading + rules
     bad = _any([c.mask for c in checks])
+    texts = _text_columns(native, table, present)
     stats_query = cast.select(
         nw.len().cast(nw.Int64).alias("__n"),
         bad.cast(nw.Int64).sum().alias("__bad"),
         *(c.mask.cast(nw.Int64).sum().alias(f"__c{i}") for i, c in enumerate(checks)),
+        *(_normalized(name).cast(nw.Int64).sum().alias(f"__t{i}") for i, name in enumerate(texts)),
     )
     stats, may_repeat = _stats(stats_query, cast, table.key if table.key in present else None)
+    # A text column no row of which needs trimming is passed on as the source has it: every query then reads
+    # it straight from the scan, so a filter on it (region, segment) is pushed down into the Parquet reader,
+    # instead of trimming every value of every query (about 16 % of the Overview's time at 10M orders).
+    as_is = frozenset(name for i, name in enumerate(texts) if not stats[f"__t{i}"])
+    if as_is:
+        cast = _polars_cast(native, table, present, date_format, as_is=as_is)[0]
+        with_row = _polars_cast(numbered, table, present, date_format, passthrough=ROW, as_is=as_is)[0]
     total, bad_rows = int(stats["__n"] or 0), int(stats["__bad"] or 0)
     counts = [(c.column, c.reason, int(stats[f"__c{i}"] or 0)) for i, c in enumerate(checks)]
     failing = [c for c, (_, _, n) in zip(checks, counts, strict=True) if n]
