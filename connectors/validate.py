@@ -236,18 +236,24 @@ def _narwhals_cast(
     return raw.select(exprs), fallible, kept
 
 
-def _text_columns(raw: Any, table: Table, present: list[str]) -> list[str]:
-    """The Polars source's text columns that validation normalizes (trimmed, blank to missing)."""
-    if not isinstance(raw, pl.LazyFrame):
-        return []
+def _untouched_texts(raw: pl.LazyFrame, table: Table, present: list[str]) -> frozenset[str]:
+    """The source's text columns that validation would leave as they are: no value of theirs is trimmed, turned
+    from blank to missing or (a survey) lower-cased. One streaming query per column, so memory holds a batch
+    of one column, not every text column of the whole table at once (which doubled the load's peak at 10M)."""
     schema = raw.collect_schema()
-    return [c for c in present if schema[c] == pl.String and table.column(c).dtype == pl.String]
-
-
-def _normalized(name: str) -> nw.Expr:
-    """True on a row whose text `name` validation changes (trims, blanks to missing, lower-cases a survey)."""
-    raw = nw.col(f"__raw_{name}")
-    return ~raw.is_null() & (nw.col(name).is_null() | (raw != nw.col(name)))
+    untouched = []
+    for name in present:
+        if schema[name] != pl.String or table.column(name).dtype != pl.String:
+            continue
+        # What _cast_expr does to text (trim, then blank to missing) changes a value exactly when it is blank
+        # or trimming changes it; this test builds no trimmed copy for the values it keeps.
+        col = pl.col(name)
+        changed = (col == "") | (col.str.strip_chars() != col)
+        if table.name == "responses" and name == "survey":
+            changed = changed | (col.str.to_lowercase() != col)
+        if not raw.select(changed.any()).collect(engine="streaming").item():
+            untouched.append(name)
+    return frozenset(untouched)
 
 
 def _checks(table: Table, present: list[str], fallible: list[str], kept: list[str]) -> tuple[list, list]:
@@ -314,18 +320,16 @@ def check(
     reading, rules = _checks(table, present, fallible, kept)
     checks = reading + rules
     bad = _any([c.mask for c in checks])
-    texts = _text_columns(native, table, present)
     stats_query = cast.select(
         nw.len().cast(nw.Int64).alias("__n"),
         bad.cast(nw.Int64).sum().alias("__bad"),
         *(c.mask.cast(nw.Int64).sum().alias(f"__c{i}") for i, c in enumerate(checks)),
-        *(_normalized(name).cast(nw.Int64).sum().alias(f"__t{i}") for i, name in enumerate(texts)),
     )
     stats, may_repeat = _stats(stats_query, cast, table.key if table.key in present else None)
     # A text column no row of which needs trimming is passed on as the source has it: every query then reads
     # it straight from the scan, so a filter on it (region, segment) is pushed down into the Parquet reader,
     # instead of trimming every value of every query (about 16 % of the Overview's time at 10M orders).
-    as_is = frozenset(name for i, name in enumerate(texts) if not stats[f"__t{i}"])
+    as_is = _untouched_texts(native, table, present) if isinstance(native, pl.LazyFrame) else frozenset()
     if as_is:
         cast = _polars_cast(native, table, present, date_format, as_is=as_is)[0]
         with_row = _polars_cast(numbered, table, present, date_format, passthrough=ROW, as_is=as_is)[0]
