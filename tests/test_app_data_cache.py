@@ -116,6 +116,23 @@ def test_the_later_warm_up_waits_while_a_viewers_page_runs(app_sources, monkeypa
     assert computed and min(computed) >= 6  # nothing computed before the page was done
 
 
+def test_the_later_warm_up_computes_a_table_metric_once_at_the_views_grain(app_sources, monkeypatch):
+    grains: list[tuple[str, str]] = []
+    real = metrics.compute
+
+    def recording(name, tables, grain=None, **kwargs):
+        grains.append((name, grain))
+        return real(name, tables, grain=grain, **kwargs)
+
+    monkeypatch.setattr(data, "_viewers_running", lambda: False)
+    monkeypatch.setattr(metrics, "compute", recording)
+    data.refresh()
+    query._compute.clear()
+    data._default_view(first_only=False)
+    assert [g for n, g in grains if n == "segments.rfm"] == [state.DEFAULT_GRAIN]  # what pages/segments.py draws
+    assert {g for n, g in grains if n == "delivery.on_time_shipped"} == {state.DEFAULT_GRAIN, "all"}
+
+
 def test_the_later_warm_up_leaves_a_viewer_a_moment_for_their_next_rerun(monkeypatch):
     """After a viewer's page ran, the next metric starts only once no page has run for quiet_s: a filter change
     right after a draw does not share the cores with the warm-up."""
