@@ -42,7 +42,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.page_timing import load
+from bench.page_timing import load, load_average
 from tests.browser_harness import ROOT, chromium, free_port, wait_until_drawn
 
 TABLES = ("orders", "responses", "reviews", "notes", "revenue", "customers", "events")
@@ -129,6 +129,11 @@ class Sampler:
     def peak_gb(self, since: float = 0.0, until: float = float("inf")) -> float:
         return max((rss for t, rss in self.samples if since <= t <= until), default=0) / 2**30
 
+    def peak_at(self, since: float = 0.0, until: float = float("inf")) -> float:
+        """When (perf_counter) the peak of the window was sampled: which step it came from."""
+        window = [(rss, t) for t, rss in self.samples if since <= t <= until]
+        return max(window)[1] if window else since
+
     def stop(self) -> None:
         self._stop.set()
         self._thread.join()
@@ -149,6 +154,9 @@ def app_server(sources: Path) -> Iterator[tuple[str, subprocess.Popen]]:
         proc.terminate()
         proc.wait(20)
         log.close()
+        for line in Path(log.name).read_text().splitlines():  # when each part of the warm-up was done
+            if "data warm-up" in line:
+                print(f"        server log: {line.strip()}", flush=True)
 
 
 def _ready(url: str) -> bool:
@@ -210,15 +218,24 @@ def bench_app(folder: Path) -> dict[str, float]:
         context.close()
         out["draw / again s"] = timed_draw(browser, url + "/")
         out["warm /catalog s"] = statistics.median(timed_draw(browser, url + "/catalog") for _ in range(3))
-        out["rest of the warm-up s"] = wait_idle(proc.pid)  # the other grains and pages, in the background
+        drawn = time.perf_counter()
+        out["rest of the warm-up s"] = wait_idle(proc.pid)  # the other pages, in the background
         loaded = time.perf_counter()
         out["first load peak GB"] = sampler.peak_gb(until=loaded)
+        # Where the peak came from: before ready (loading, validating, the Overview's warm-up), during the
+        # draws, or in the later warm-up (seconds since the server started).
+        ready = started + out["server ready (/healthz) s"]
+        out["peak until ready GB"] = sampler.peak_gb(until=ready)
+        out["peak during the draws GB"] = sampler.peak_gb(since=ready, until=drawn)
+        out["first load peak at s"] = sampler.peak_at(until=loaded) - started
+        print(f"        load average after the draws: {load_average()}", flush=True)
         time.sleep(max(0.0, TTL_SECONDS + 2 - (loaded - started)))
         reload_started = time.perf_counter()
         out["draw / during reload s"] = timed_draw(browser, url + "/")  # the last data, served at once
         out["reload s"] = wait_idle(proc.pid)  # the background reload: re-plan, validation queries
         out["draw / after reload s"] = timed_draw(browser, url + "/")  # same files: the cached metrics
         out["reload peak GB"] = sampler.peak_gb(since=reload_started)
+        out["reload peak at s"] = sampler.peak_at(since=reload_started) - started
         sampler.stop()
         out["process peak GB"] = sampler.peak_gb()
     out["first draw / vs warm /catalog"] = out["first draw / s"] / out["warm /catalog s"]
@@ -335,8 +352,10 @@ def main() -> None:
                 print(f"\n== {n_orders:,} orders: generated in {seconds:.1f} s, peak {peak_gb:.2f} GB", flush=True)
             for part, run in (("app", bench_app), ("cli", bench_cli), ("spark", bench_spark)):
                 if part in args.only:
+                    print(f"{part}: load average at the start {load_average()}", flush=True)
                     for key, value in run(folder).items():
                         print(f"{part:<6}{key:<40}{value:>10.3f}", flush=True)
+                    print(f"{part}: load average at the end {load_average()}", flush=True)
         finally:
             if not args.keep:
                 shutil.rmtree(folder, ignore_errors=True)

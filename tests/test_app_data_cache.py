@@ -59,7 +59,7 @@ def test_an_unchanged_reload_keeps_the_cached_metrics_and_a_changed_one_recomput
     assert not after.equals(before)
 
 
-def test_the_warm_up_computes_the_overview_before_it_says_ready_and_the_first_draw_computes_nothing(
+def test_the_warm_up_computes_the_overview_at_every_period_before_it_says_ready_and_the_first_draws_compute_nothing(
     app_sources, monkeypatch
 ):
     calls: list[tuple[str, bool]] = []
@@ -76,11 +76,22 @@ def test_the_warm_up_computes_the_overview_before_it_says_ready_and_the_first_dr
     data.warm_up().join(600)
     assert readiness.is_ready()
     before_ready = [name for name, ready in calls if not ready]
-    assert len(before_ready) == len(data.OVERVIEW_FIRST)  # the Overview's calls, then ready, then the rest
+    # The Overview's calls at each Period choice (those over the whole window once), then ready, then the rest.
+    per_grain = sum(1 for _, grain, _ in data.OVERVIEW_FIRST if grain is None)
+    fixed = len(data.OVERVIEW_FIRST) - per_grain
+    assert len(before_ready) == per_grain * len(state.GRAINS) + fixed
     assert len(calls) > len(before_ready)
     calls.clear()
     run_page()  # the first viewer's draw of `/`
-    assert calls == []  # every number it shows came from the warm-up
+    for grain in state.GRAINS:  # and their first Period change
+        run_page(query={state.GRAIN: grain})
+    assert calls == []  # every number they show came from the warm-up
+
+
+def test_the_overview_is_warmed_at_the_default_period_first_then_the_nearest_coarser_first():
+    assert data.overview_grains("month") == ["month", "quarter", "week"]
+    assert data.overview_grains("week") == ["week", "month", "quarter"]
+    assert data.overview_grains("quarter") == ["quarter", "month", "week"]
 
 
 def test_the_later_warm_up_waits_while_a_viewers_page_runs(app_sources, monkeypatch):
@@ -103,3 +114,38 @@ def test_the_later_warm_up_waits_while_a_viewers_page_runs(app_sources, monkeypa
     query._compute.clear()
     data._default_view(first_only=False)
     assert computed and min(computed) >= 6  # nothing computed before the page was done
+
+
+def test_the_later_warm_up_computes_a_table_metric_once_at_the_views_grain(app_sources, monkeypatch):
+    grains: list[tuple[str, str]] = []
+    real = metrics.compute
+
+    def recording(name, tables, grain=None, **kwargs):
+        grains.append((name, grain))
+        return real(name, tables, grain=grain, **kwargs)
+
+    monkeypatch.setattr(data, "_viewers_running", lambda: False)
+    monkeypatch.setattr(metrics, "compute", recording)
+    data.refresh()
+    query._compute.clear()
+    data._default_view(first_only=False)
+    assert [g for n, g in grains if n == "segments.rfm"] == [state.DEFAULT_GRAIN]  # what pages/segments.py draws
+    assert {g for n, g in grains if n == "delivery.on_time_shipped"} == {state.DEFAULT_GRAIN, "all"}
+
+
+def test_the_later_warm_up_leaves_a_viewer_a_moment_for_their_next_rerun(monkeypatch):
+    """After a viewer's page ran, the next metric starts only once no page has run for quiet_s: a filter change
+    right after a draw does not share the cores with the warm-up."""
+    started, seen = data.time.monotonic(), []
+
+    def viewer_running() -> bool:  # a page runs for the first 0.3 s
+        running = data.time.monotonic() - started < 0.3
+        if running:
+            seen.append(data.time.monotonic())
+        return running
+
+    monkeypatch.setattr(data, "_viewers_running", viewer_running)
+    monkeypatch.setattr(data, "_LAST_VIEWER", [float("-inf")])
+    data._yield_to_viewers(quiet_s=0.5)
+    assert seen  # the page was seen running
+    assert data.time.monotonic() - seen[-1] >= 0.5

@@ -478,6 +478,42 @@ def test_check_counts_every_row_and_keeps_a_capped_sample():
     assert isinstance(result.frame, pl.LazyFrame) and result.frame.collect().height == 0
 
 
+def test_text_that_needs_no_trimming_is_read_as_it_is_so_filters_reach_the_scan():
+    """A text column no row of which validation would change (no surrounding spaces, no blanks) is passed on
+    untouched: a filter on it runs on the source rows, not after trimming every value. One that needs it
+    (customer_id " c2", the blank survey, a survey in capitals) is still normalized."""
+    from connectors.validate import check
+
+    orders = pl.LazyFrame(
+        {
+            "order_id": ["o1", "o2", "o3"],
+            "customer_id": ["c1", " c2", "c3"],
+            "order_date": [date(2024, 1, 5)] * 3,
+            "region": ["West", "East", "West"],
+        }
+    )
+    result = check("orders", orders, "orders.parquet")
+    plan = result.frame.filter(pl.col("region") == "West").explain()
+    assert 'col("region").str.strip_chars' not in plan
+    assert 'col("customer_id").str.strip_chars' in plan
+    assert plan.index("SELECT") < plan.index('FILTER col("region")')  # the filter sits under the casts
+    assert result.frame.filter(pl.col("region") == "West").collect()["customer_id"].to_list() == ["c1", "c3"]
+    assert result.frame.collect()["customer_id"].to_list() == ["c1", "c2", "c3"]
+
+    answers = pl.LazyFrame(
+        {
+            "response_id": ["r1", "r2", "r3"],
+            "responded_at": [date(2024, 1, 5)] * 3,
+            "survey": ["nps", "NPS", "csat"],
+            "score": [9, 10, 4],
+            "comment": ["late", "", "fine"],
+        }
+    )
+    typed = check("responses", answers).frame.collect()
+    assert typed["survey"].to_list() == ["nps", "nps", "csat"]
+    assert typed["comment"].to_list() == ["late", None, "fine"]
+
+
 def test_typed_engine_gives_the_polars_answer():
     """The same rules on a DuckDB relation (a typed engine, like Spark or a database) as on Polars."""
     import duckdb

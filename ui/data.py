@@ -103,9 +103,11 @@ OVERVIEW_FIRST: tuple[tuple[str, str | None, tuple[str, ...]], ...] = (
 
 def warm_up() -> threading.Thread:
     """Load every table now, in a background thread (at server start: see asgi.py), then fill the metric
-    cache for the Overview's default view, and only then say ready (/healthz): the first viewer a proxy sends
-    finds the page computed. The other grains of the Overview and the other pages' default views follow.
-    A broken sources file is left for the pages to say."""
+    cache for the Overview's default view at every Period choice, and only then say ready (/healthz): the
+    first viewer a proxy sends finds the page computed, and so does their first Period change (the Overview's
+    one filter that redraws every number; at 20M orders recomputing it took about 15 s). The other pages'
+    default views follow, each metric when no viewer's page has run for a moment. A broken sources file is
+    left for the pages to say."""
 
     def load() -> None:
         started = time.perf_counter()
@@ -128,20 +130,30 @@ def warm_up() -> threading.Thread:
 
 def _default_view(*, first_only: bool) -> None:
     """Compute, into the pages' metric cache, the view a link without filters opens (the whole date range,
-    every region and segment): with `first_only` what the Overview draws (OVERVIEW_FIRST); else the
-    Overview's calls at the other grains (the Period switch), then every metric by period and over the
-    window (the other pages). The first viewer's draws are then served from the cache."""
+    every region and segment): with `first_only` what the Overview draws (OVERVIEW_FIRST) at the default
+    grain, then at the other Period choices; else every metric by period and over the window (the other
+    pages). The first viewer's draws are then served from the cache."""
     import metrics
     from ui import query, state
 
     choices = query.choices()
     default = state.Filters(choices.first, choices.last)
     if first_only:
-        calls = [(name, grain or default.grain, by) for name, grain, by in OVERVIEW_FIRST]
+        grains = overview_grains(default.grain)
+        calls = [
+            (name, grain or g, by)
+            for g in grains
+            for name, grain, by in OVERVIEW_FIRST
+            if grain is None or g == grains[0]
+        ]
     else:
-        other_grains = [g for g in state.GRAINS if g != default.grain]
-        calls = [(name, g, by) for g in other_grains for name, grain, by in OVERVIEW_FIRST if grain is None]
-        calls += [(name, grain, ()) for name in metrics.names() for grain in (default.grain, "all")]
+        # A series by period and over the window; a table or cohort metric only as its page asks for it (the
+        # view's grain): at 20M orders a second copy of segments.rfm's per-customer table held about 0.35 GB.
+        calls = [
+            (name, grain, ())
+            for name in metrics.names()
+            for grain in ((default.grain, "all") if metrics.spec(name).kind == "series" else (default.grain,))
+        ]
     for name, grain, by in calls:
         if not first_only:
             _yield_to_viewers()
@@ -149,11 +161,30 @@ def _default_view(*, first_only: bool) -> None:
             query.metric(name, default, by=by, grain=grain)
 
 
-def _yield_to_viewers(poll_s: float = 0.1, at_most_s: float = 30.0) -> None:
-    """Wait while a viewer's page runs (at most `at_most_s`): the warm-up's later part fills the cache for
-    views nobody asked for yet, and must not slow the draws people wait for on a small machine."""
+def overview_grains(default: str) -> list[str]:
+    """The Period choices in the order the warm-up computes the Overview: the default, then the others
+    nearest first (a quarter before a week: the coarser view is the usual next question)."""
+    from ui import state
+
+    at = state.GRAINS.index(default)
+    return sorted(state.GRAINS, key=lambda g: (abs(state.GRAINS.index(g) - at), -state.GRAINS.index(g)))
+
+
+_LAST_VIEWER = [float("-inf")]  # when the warm-up last saw a viewer's page run (time.monotonic)
+
+
+def _yield_to_viewers(poll_s: float = 0.1, at_most_s: float = 30.0, quiet_s: float = 1.5) -> None:
+    """Wait while a viewer's page runs and for `quiet_s` after it was last seen running (at most `at_most_s`):
+    the warm-up's later part fills the cache for views nobody asked for yet, and must not slow the draws
+    people wait for on a small machine. A viewer's next rerun (a filter change) follows the last within a
+    second, so no metric is started in that gap, where it would share the cores with the rerun."""
     waited = 0.0
-    while waited < at_most_s and _viewers_running():
+    while waited < at_most_s:
+        now = time.monotonic()
+        if _viewers_running():
+            _LAST_VIEWER[0] = now
+        elif now - _LAST_VIEWER[0] >= quiet_s:
+            return
         time.sleep(poll_s)
         waited += poll_s
 
