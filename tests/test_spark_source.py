@@ -148,3 +148,23 @@ def test_bad_text_dates_and_numbers_on_spark_set_aside_their_rows_only(spark, tm
     good = nw.from_native(ds.tables["orders"]).select("order_id", "order_date", "amount").collect().to_polars()
     assert sorted(good.rows()) == TEXT_GOOD
     assert ds.quarantine.select("row", "column").sort("row").rows() == TEXT_BAD
+
+
+def test_a_spark_table_keeps_its_version_until_its_rows_change(spark, tmp_path):
+    """An unchanged table gives the same data version on every load (a ttl reload recomputes nothing); a
+    changed row gives another."""
+    rows = "SELECT * FROM VALUES ('c1', DATE '2024-01-05'), ('c2', DATE '2024-02-01') AS v(customer_id, signup_date)"
+    spark.sql(rows).createOrReplaceGlobalTempView("versioned")
+    (tmp_path / "s.toml").write_text(
+        '[tables.customers]\nkind = "spark"\nremote = "sc://localhost:15002"\ntable = "global_temp.versioned"\n'
+    )
+
+    def version() -> str | None:
+        (status,) = load_dataset(tmp_path / "s.toml", context=NO_SECRETS).status
+        assert status.error is None
+        return status.version
+
+    first = version()
+    assert version() == first
+    spark.sql(rows.replace("c2", "c3")).createOrReplaceGlobalTempView("versioned")
+    assert version() != first
