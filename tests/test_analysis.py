@@ -160,7 +160,7 @@ def test_distribution_counts_what_the_nps_card_counts_under_a_segment_filter():
     assert counts["count"].sum() == 1 and counts.filter(pl.col("score") == 10)["count"].item() == 1
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30)
 @given(
     st.lists(
         st.tuples(st.integers(-1, 11), st.sampled_from(["c1", "c2", "c3", "c4"]), st.integers(0, 300)),

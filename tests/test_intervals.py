@@ -48,7 +48,6 @@ def test_none_interval_adds_null_bounds():
     assert got["ci_low"].to_list() == [None] and got["ci_high"].dtype == pl.Float64
 
 
-@settings(deadline=None)  # a loaded 2-core machine takes more than 200 ms now and then
 @given(n=st.integers(1, 500), data=st.data())
 def test_wilson_contains_rate_and_stays_in_unit_interval(n, data):
     k = data.draw(st.integers(0, n))
@@ -56,7 +55,6 @@ def test_wilson_contains_rate_and_stays_in_unit_interval(n, data):
     assert 0 <= row["ci_low"] <= k / n <= row["ci_high"] <= 1
 
 
-@settings(deadline=None)
 @given(n=st.integers(2, 300), data=st.data())
 def test_nps_interval_contains_score_from_two_answers(n, data):
     p = data.draw(st.integers(0, n))
@@ -93,7 +91,7 @@ def test_days_between_on_both_backends():
         assert got["days"].to_list() == [3, -3, None]  # 2024 is a leap year
 
 
-@settings(deadline=None, max_examples=40)
+@settings(max_examples=40)
 @given(n=st.integers(1, 400), data=st.data())
 def test_one_formula_gives_the_same_bounds_in_polars_and_inside_a_duckdb_query(n, data):
     """Cards (Polars, metrics/intervals.py) and table metrics (narwhals, metrics/_ci.py) share one formula."""

@@ -106,7 +106,7 @@ def _to_orders(rows) -> dict[str, pl.DataFrame]:
     return _orders([(d, after(d, p), after(d, s), after(d, s, r)) for d, p, s, r in rows])
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=order_rows, seed=st.integers(0, 1000))
 def test_invariants(rows, seed):
     tables = _to_orders(rows)

@@ -195,7 +195,7 @@ ratings = st.lists(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(rows=ratings, seed=st.integers(0, 1000))
 def test_invariants(rows, seed):
     """Order-free; values on the scale; bands add up to late; a difference is this mean minus on time's."""

@@ -149,7 +149,7 @@ customers = st.sampled_from(["a", "b", "c", "d", "e"])
 order_rows = st.lists(st.tuples(customers, st.dates(D(2024, 1, 1), D(2024, 8, 31))), min_size=1, max_size=40)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(rows=order_rows, seed=st.integers(0, 1000), grain=st.sampled_from(["week", "month", "quarter"]))
 def test_order_invariants(rows, seed, grain):
     tables = _orders(rows)
@@ -179,7 +179,7 @@ revenue_rows = st.lists(
 )
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(rows=revenue_rows, seed=st.integers(0, 1000))
 def test_revenue_invariants(rows, seed):
     frame = ms.frame("revenue", [{"customer_id": c, "month": D(2024, m, 1), "revenue": r} for c, m, r in rows])
@@ -222,7 +222,7 @@ def test_end_caps_what_is_seen_and_what_is_complete():
 HISTORY_METRICS = ("retention.repeat_purchase_rate", "retention.churn", "retention.cohort")
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30)
 @given(rows=order_rows, start=st.dates(D(2024, 1, 1), D(2024, 8, 31)), grain=st.sampled_from(["week", "month"]))
 def test_start_only_chooses_the_buckets_shown(rows, start, grain):
     """For metrics that see history, a later start drops earlier buckets and changes no number in the rest."""

@@ -79,7 +79,7 @@ def test_same_on_polars_and_duckdb(shape: str) -> None:
     assert_matches(on_duckdb, on_polars, ["period", "region"], ["n", "successes", "value", "ci_low", "ci_high"])
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25)
 @given(seed=st.integers(0, 10_000))
 def test_rate_in_unit_interval_contains_value_and_ignores_row_order(seed: int) -> None:
     orders = shapes.orders("random", seed=seed, size=200)

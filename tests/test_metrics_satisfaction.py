@@ -81,7 +81,7 @@ answers = st.lists(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(rows=answers, seed=st.integers(0, 1000))
 def test_invariants(rows, seed):
     frame = ms.frame(

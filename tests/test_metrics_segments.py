@@ -214,7 +214,7 @@ def _order_rows(draw):
     ]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=_order_rows(), seed=st.integers(0, 10_000))
 def test_segments_invariants(rows, seed):
     t = {"orders": _orders(rows)}

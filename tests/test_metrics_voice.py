@@ -298,7 +298,7 @@ def _text_tables(draw):
     return {"responses": _responses(rows), "reviews": _reviews(reviews)}
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow])
 @given(tables=_text_tables(), seed=st.integers(0, 10_000))
 def test_themes_invariants(tables, seed):
     out = compute("voice.themes", tables, grain="week")

@@ -53,7 +53,7 @@ def test_largest_shift_respects_minimum_points_and_weight() -> None:
     assert largest_shift(frame, "c", "w", "v", min_weight=30).is_empty(), "each side needs min_weight"
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(
     st.lists(
         st.tuples(st.integers(1, 500), st.floats(0, 1, allow_nan=False)),
@@ -107,7 +107,7 @@ def test_heatmap_cells_mark_open_cells_and_never_read_zero() -> None:
     assert cells["cohort_label"].to_list() == ["Jan 2026", "Jan 2026", "Feb 2026"]
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=50)
 @given(st.lists(st.tuples(st.integers(1, 50), st.integers(0, 50), st.booleans()), min_size=1, max_size=20))
 def test_no_open_cell_ever_reads_zero(cells: list[tuple[int, int, bool]]) -> None:
     frame = pl.DataFrame(

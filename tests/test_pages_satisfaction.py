@@ -65,7 +65,7 @@ def test_score_counts_by_hand() -> None:
     assert west["count"].sum() == 1 and west.filter(pl.col("score") == 8)["count"].item() == 1
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(
     st.lists(
         st.tuples(

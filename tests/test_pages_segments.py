@@ -6,7 +6,7 @@ import re
 
 import polars as pl
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
@@ -137,7 +137,6 @@ rows = st.lists(
 )
 
 
-@settings(deadline=None)
 @given(rows)
 def test_focus_property(data: list[tuple[str, float, float, float]]) -> None:
     """The focus is a listed segment; when any segment beats both medians, the focus does too and

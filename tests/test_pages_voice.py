@@ -7,7 +7,7 @@ from datetime import date
 
 import polars as pl
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
@@ -135,7 +135,6 @@ def test_theme_matching_is_the_taxonomy_pattern() -> None:
     assert verbatims.match(frame, search="a.e").is_empty(), "search is literal, not a regex"
 
 
-@settings(deadline=None)
 @given(st.lists(st.text(max_size=30), max_size=20))
 def test_match_agrees_with_the_metric_pattern(texts: list[str]) -> None:
     """For every theme, match() keeps exactly the texts the metric's own pattern finds."""

@@ -19,7 +19,7 @@ from polars.testing import assert_frame_equal
 from connectors.loader import LoadContext, load_dataset
 from connectors.sample import generate
 from metrics import MetricError, compute, names
-from tests.test_sql_lazy import TEXT_BAD, TEXT_GOOD, _text_values
+from tests.text_rows import TEXT_BAD, TEXT_GOOD, text_values
 
 pytestmark = [
     pytest.mark.spark,
@@ -135,7 +135,7 @@ def test_cli_computes_from_a_spark_source(both, tmp_path):
 def test_bad_text_dates_and_numbers_on_spark_set_aside_their_rows_only(spark, tmp_path):
     """Spark 4 casts with ANSI semantics (a bad value raises): the same text rows as on DuckDB and PostgreSQL
     (tests/test_sql_lazy.py) read the same way."""
-    spark.sql(f"SELECT * FROM VALUES {_text_values()} AS v(id, placed, amount)").createOrReplaceGlobalTempView(
+    spark.sql(f"SELECT * FROM VALUES {text_values()} AS v(id, placed, amount)").createOrReplaceGlobalTempView(
         "text_orders"
     )
     (tmp_path / "s.toml").write_text(

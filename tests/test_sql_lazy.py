@@ -27,6 +27,7 @@ from connectors.validate import ContractError
 from metrics.periods import epoch_day
 from tests import metric_shapes as ms
 from tests import pg_server
+from tests.text_rows import TEXT_BAD, TEXT_COLUMNS, TEXT_GOOD, text_values
 
 
 def _rewritten(sql: str) -> str:
@@ -266,26 +267,6 @@ def test_a_postgres_table_and_query_keep_their_version_until_a_row_changes(pg_ur
     assert changed[0] != first[0] and changed[1] != first[1]
 
 
-# Text columns that must become dates or numbers: one bad value sets its row aside, never the whole table.
-TEXT_ROWS = [  # (id, order_date, amount): what each text must read as, worked out by hand
-    ("1", "2024-02-29", "12.5"),  # a leap day; a decimal amount
-    ("2", " 2024-03-01 10:00 ", "1e3"),  # trimmed, time part ignored; 1000.0
-    ("3", "not a date", "5"),  # -> cannot read as date
-    ("4", "2023-02-29", "5"),  # not a calendar day (2023 is no leap year) -> cannot read as date
-    ("5", "2024-04-31", "5"),  # April has 30 days -> cannot read as date
-    ("6", "2024-13-01", "5"),  # no month 13 -> cannot read as date
-    ("7", "2024-03-02", "abc"),  # -> cannot read as float64
-    ("8", "2024-03-03", None),  # a missing amount is no error
-]
-TEXT_GOOD = [("1", date(2024, 2, 29), 12.5), ("2", date(2024, 3, 1), 1000.0), ("8", date(2024, 3, 3), None)]
-TEXT_BAD = [(3, "order_date"), (4, "order_date"), (5, "order_date"), (6, "order_date"), (7, "amount")]
-TEXT_COLUMNS = {"order_id": "id", "order_date": "placed"}
-
-
-def _text_values() -> str:
-    return ", ".join("(" + ", ".join("NULL" if v is None else f"'{v}'" for v in row) + ")" for row in TEXT_ROWS)
-
-
 def _read_text_orders(entry: SourceEntry) -> tuple[list[tuple], list[tuple]]:
     loaded = load_table(entry, LoadContext(SECRETS, lambda: None))
     assert loaded.status.error is None
@@ -297,7 +278,7 @@ def _read_text_orders(entry: SourceEntry) -> tuple[list[tuple], list[tuple]]:
 def test_bad_text_dates_and_numbers_in_duckdb_set_aside_their_rows_only(tmp_path):
     path = tmp_path / "shop.duckdb"
     with duckdb.connect(str(path)) as con:
-        con.sql(f"CREATE TABLE t AS SELECT * FROM (VALUES {_text_values()}) AS v(id, placed, amount)")
+        con.sql(f"CREATE TABLE t AS SELECT * FROM (VALUES {text_values()}) AS v(id, placed, amount)")
     entry = _duckdb_entry(path, columns=TEXT_COLUMNS, constants={"customer_id": "c1"})
     good, bad = _read_text_orders(entry)
     assert good == TEXT_GOOD
@@ -308,7 +289,7 @@ def test_bad_text_dates_and_numbers_in_duckdb_set_aside_their_rows_only(tmp_path
 def test_bad_text_dates_and_numbers_in_postgres_set_aside_their_rows_only(pg_uri):
     with _admin(pg_uri) as cur:
         cur.execute("DROP TABLE IF EXISTS shop.text_orders")
-        rows = f"SELECT * FROM (VALUES {_text_values()}) AS v(id, placed, amount)"
+        rows = f"SELECT * FROM (VALUES {text_values()}) AS v(id, placed, amount)"
         cur.execute(f"CREATE TABLE shop.text_orders AS {rows}")
     options = {"uri": pg_uri, "table": "shop.text_orders"}
     entry = SourceEntry("orders", "sql", options, columns=TEXT_COLUMNS, constants={"customer_id": "c1"})

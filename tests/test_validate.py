@@ -399,7 +399,7 @@ def _order_row(draw) -> tuple[dict, bool]:
     return row, flaw is not None
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(rows=st.lists(_order_row(), max_size=40), first_row=st.integers(0, 5))
 def test_property_nothing_lost_and_no_bad_row_passes(rows, first_row):
     raw = pl.DataFrame([r for r, _ in rows], schema={c: pl.String for c in _orders().columns}, orient="row")
@@ -446,7 +446,7 @@ def _response_row(draw) -> tuple[dict, bool]:
     }, bad
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(rows=st.lists(_response_row(), max_size=40, unique_by=lambda r: r[0]["response_id"]))
 def test_property_survey_scores(rows):
     raw = pl.DataFrame(
