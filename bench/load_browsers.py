@@ -23,13 +23,20 @@ from urllib.parse import urlsplit
 from playwright.async_api import async_playwright
 
 from bench.load_common import load_average, percentile, rss_mb, views
-from tests.browser_harness import CHROMIUM, CHROMIUM_ARGS, ERROR_SELECTORS, FOOTER_MARK, streamlit_server
+from tests.browser_harness import (
+    CHARTS_DRAWN,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ERROR_SELECTORS,
+    FOOTER_MARK,
+    streamlit_server,
+)
 from tests.serve_harness import served
 
 TIMEOUT_MS = 300_000
 DRAWN = f"""() => document.querySelector('[data-testid="stApp"][data-test-script-state="notRunning"]')
     && document.querySelector('[data-testid="stMain"]')?.innerText.includes('{FOOTER_MARK}')
-    && [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].every(c => c.querySelector('canvas, svg'))"""
+    && {CHARTS_DRAWN}"""
 
 
 async def one_session(browser, url: str) -> tuple[float, str | None]:

@@ -33,6 +33,11 @@ CHROMIUM_ARGS = [
 # gets a 404 and falls back to the root: a console line, not a fault of the page.
 BENIGN_CONSOLE = ("Failed to load resource: the server responded with a status of 404",)
 FOOTER_MARK = "rows quarantined"  # every page's footer says this: the run got to its end
+# Every chart drawn: no element still a placeholder (Streamlit shows a skeleton until an element's lazily
+# loaded script has arrived, so a chart that has not even mounted yet is no stVegaLiteChart to wait for),
+# and every Vega chart has its canvas.
+CHARTS_DRAWN = """(!document.querySelector('[data-testid="stSkeleton"], .stSkeleton')
+    && [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].every(c => c.querySelector('canvas, svg')))"""
 ERROR_SELECTORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
 
 
@@ -111,11 +116,7 @@ def wait_until_drawn(page, timeout_ms: int = 60_000) -> None:
     # A run can ask for another (a rerun); settle only when idle again a moment later.
     page.wait_for_timeout(250)
     page.wait_for_selector(idle, timeout=timeout_ms)
-    page.wait_for_function(
-        """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
-                 .every(c => c.querySelector('canvas, svg'))""",
-        timeout=timeout_ms,
-    )
+    page.wait_for_function(f"() => {CHARTS_DRAWN}", timeout=timeout_ms)
 
 
 def record_console_errors(page) -> list[str]:

@@ -111,3 +111,40 @@ def test_unknown_chart_and_tampered_link_fall_back_with_a_notice(server, browser
         assert not errors, errors
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "label", "chart_id"),
+    [
+        ("delivery", "Where parcels arrive late", "delivery-map"),
+        ("satisfaction", "Public reviews", "satisfaction-review-rating-by-source"),
+        ("retention", "Revenue retention", "retention-revenue"),
+        ("voice", "Verbatims", None),
+    ],
+)
+def test_a_details_tab_is_in_the_link(server, browser, path: str, label: str, chart_id: str | None) -> None:
+    """Only the open tab is drawn; clicking another puts it in the URL, and that link reopens it."""
+    context, tab, errors = open_page(browser, f"{server}/{path}?region={STORY.region}")
+    try:
+        drawn_first = tab.locator(CHARTS).count()
+        tab.get_by_role("tab", name=label).click()
+        tab.wait_for_function(f"() => new URLSearchParams(location.search).get('tab') === {label!r}", timeout=30_000)
+        wait_until_drawn(tab)
+        query = parse_qs(urlsplit(tab.url).query)
+        assert query == {"region": [STORY.region], "tab": [label]}
+        other, fresh, fresh_errors = open_page(browser, tab.url)
+        try:
+            selected = fresh.get_by_role("tab", selected=True)
+            assert selected.inner_text().strip() == label, "the link opens the tab it was copied from"
+            in_tab = tab.get_by_test_id("stTabs").first.locator(CHARTS).count()
+            assert fresh.get_by_test_id("stTabs").first.locator(CHARTS).count() == in_tab
+            assert in_tab >= 1 if chart_id else fresh.get_by_test_id("stDataFrame").count() == 1
+            if chart_id:  # a chart inside the tab keeps its single-chart link
+                assert fresh.locator(f'a[href*="chart={chart_id}"]').count() == 1
+            assert fresh.locator(ERROR_SELECTORS).count() == 0
+            assert not fresh_errors, fresh_errors
+        finally:
+            other.close()
+        assert drawn_first >= 1 and not errors, errors
+    finally:
+        context.close()

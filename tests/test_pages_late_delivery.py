@@ -27,8 +27,8 @@ def sample() -> dict[str, pl.DataFrame]:
 
 
 def test_delivery_page_says_what_a_late_delivery_costs(sample) -> None:
-    at = run_page("pages/delivery.py")
-    assert "What a late delivery costs" in [s.value for s in at.subheader]
+    at = run_page("pages/delivery.py", {"tab": "What a late delivery costs"})
+    assert "What a late delivery costs" in [t.label for t in at.tabs]
     late = metrics.compute(RATING, sample, grain="all").row(0, named=True)
     sentence = next(m.value for m in at.markdown if m.value.startswith("Orders that arrive late"))
     assert f"**{abs(late['difference']):.1f} stars lower**" in sentence
@@ -68,8 +68,7 @@ def test_olist_export_late_orders_quoted_and_no_sentence_on_four_reviews(olist) 
     assert list(table["days_late"]) == [10, 5, 1]
     assert list(table["score"]) == [1, 1, 3]
     assert table["text"].iloc[0] == "Demorou demais.\r\nChegou dez dias depois do previsto, com a caixa amassada."
-    delivery = run_page("pages/delivery.py")
-    assert "What a late delivery costs" in [s.value for s in delivery.subheader]
+    delivery = run_page("pages/delivery.py", {"tab": "What a late delivery costs"})
     # 4 late reviews against 6 on time: below the metric's minimum, so the page does not claim a number.
     assert "Orders that arrive late" not in markdown(delivery)
     assert "chart=delivery-late-ratings" in captions(delivery)

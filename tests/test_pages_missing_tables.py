@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.apptest import run_page
+from tests.apptest import every_tab, in_every_tab, run_page
 
 # Orders, survey answers and customers only: no reviews, notes, revenue or events.
 KEPT = ("orders", "responses", "customers")
@@ -29,7 +29,7 @@ def test_overview_names_what_it_could_not_read(without_reviews_and_revenue) -> N
 
 
 def test_delivery_draws_all_but_the_review_section(without_reviews_and_revenue) -> None:
-    at = run_page("pages/delivery.py", timeout=240)
-    boxes = [i.value for i in at.info]
+    runs = every_tab("pages/delivery.py", timeout=240)
+    boxes = [i.value for i in in_every_tab(runs, "info")]
     assert boxes and all("reviews" in box for box in boxes), boxes
-    assert len(at.get("vega_lite_chart")) >= 5  # trend, gaps, lead time, carrier charts still drawn
+    assert len(in_every_tab(runs, "vega_lite_chart")) >= 5  # trend, gaps, lead time, carrier charts still drawn

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from connectors.sample import STORY, generate
 from metrics.analysis.shifts import largest_shift
-from tests.apptest import run_page
+from tests.apptest import every_tab, in_every_tab, run_page
 from ui.retention import data as rt
 
 # ---------------------------------------------------------------- largest_shift
@@ -192,12 +192,15 @@ def chart_titles(at: AppTest) -> list[str]:
 
 
 def test_page_renders_cards_charts_and_n() -> None:
-    at = run()
+    runs = every_tab("pages/retention.py", timeout=120)
+    at = runs["Cohort heatmap"]
+    assert list(runs) == ["Cohort heatmap", "Retention curves", "Churn and repeat purchase", "Revenue retention"]
     assert at.title[0].value == "Retention"
     assert [m.label for m in at.metric] and len(at.metric) == 4
-    captions = " ".join(c.value for c in at.caption)
+    captions = " ".join(c.value for c in in_every_tab(runs, "caption"))
     assert "n = " in captions and "no interval" in captions, "GRR and NRR say they have no interval"
-    titles = chart_titles(at)
+    assert len(chart_titles(at)) == 1, "only the open tab's charts are drawn"
+    titles = [t for run in runs.values() for t in chart_titles(run)]
     assert any(t.startswith("Cohort retention by month") for t in titles)
     assert any(t.startswith("Retention curves") for t in titles)
     assert any("Gross (GRR) and net (NRR)" in t for t in titles)

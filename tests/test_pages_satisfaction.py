@@ -162,20 +162,20 @@ def test_page_shows_the_planted_nps_drop_on_top() -> None:
     before = float(text.split("fell from **")[1].split("**")[0])
     after = float(text.split("** to **")[1].split("**")[0])
     assert before >= 25 and after <= 10, (before, after)
-    assert len(at.metric) == 4 and at.metric[0].value.startswith(("+", "-"))  # NPS, CSAT, CES, review stars
+    assert len(at.metric) == 3 and at.metric[0].value.startswith(("+", "-"))  # NPS, CSAT, CES (stars: their tab)
     captions = " ".join(c.value for c in at.caption)
     assert "n = " in captions and "95 % CI" in captions
 
 
 def test_split_comes_from_the_url_and_drives_the_breakdown() -> None:
-    at = run({"split": "region"})
+    at = run({"split": "region"})  # a link with split= and no tab= opens the breakdown's tab
     assert at.get("button_group")[0].value == "region"
-    assert at.subheader[1].value == "By region"
+    assert [t.label for t in at.tabs] == ["Scores", "Public reviews", "By segment or region"]
     table = at.dataframe[0].value
     assert sorted(table["region"]) == sorted(STORY.regions)
     titles = chart_titles(at)
     assert "Net Promoter Score by region" in titles and "NPS scores by region, 0 to 10" in titles
-    assert len(titles) == 13
+    assert len(titles) == 7  # NPS trend and mix above the tabs, the breakdown's five
 
 
 def chart_data(chart) -> pl.DataFrame:
@@ -184,8 +184,8 @@ def chart_data(chart) -> pl.DataFrame:
 
 
 def test_default_split_is_segment_with_small_groups_flagged() -> None:
-    at = run({"grain": "week"})
-    assert at.subheader[1].value == "By segment"
+    at = run({"grain": "week", "tab": "By segment or region"})
+    assert at.get("button_group")[0].value == "segment"
     charts = {json.loads(c.proto.spec)["title"]["text"]: c for c in at.get("vega_lite_chart")}
     rows = chart_data(charts["Net Promoter Score by segment"])
     assert any(label.startswith(STORY.focus_segment + " (n = ") for label in rows["label"].unique())
@@ -207,8 +207,8 @@ def test_single_chart_link_draws_only_that_chart() -> None:
 
 
 def test_review_stars_section_counts_star_only_reviews() -> None:
-    at = run()
-    assert at.subheader[0].value == "Public reviews"
+    at = run({"tab": "Public reviews"})
+    assert len(at.metric) == 4  # the three above the tabs and review stars
     tables = generate()
     stars = metrics.compute(sat.STARS, tables, grain="all").row(0, named=True)
     line = next(m.value for m in at.markdown if "give 4 or 5 stars" in m.value)

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 import metrics
 from connectors.sample import STORY, generate
 from metrics.taxonomy import load_themes
-from tests.apptest import captions, run_page
+from tests.apptest import captions, every_tab, in_every_tab, run_page
 from ui import format as fmt
 from ui import verbatims
 from ui.voice import data as voice
@@ -48,9 +48,14 @@ def test_page_shows_takeaway_charts_and_verbatims(default_page: AppTest) -> None
     takeaway = at.markdown[0].value
     assert f"In {STORY.region}" in takeaway, "the planted region's slow-delivery complaints lead the page"
     assert "n = " in takeaway
-    text = captions(at)
+    assert [t.label for t in at.tabs] == ["Themes over time", "By NPS group", "Complaints vs delivery", "Verbatims"]
+    assert "chart=voice-themes-over-time" in captions(at) and not at.dataframe, "only the open tab is drawn"
+    runs = every_tab(PAGE)
+    text = " ".join(c.value for c in in_every_tab(runs, "caption"))
     for chart_id in CHART_IDS:
         assert f"chart={chart_id}" in text, chart_id
+    at = runs["Verbatims"]
+    assert at.markdown[0].value == takeaway, "the takeaway is the same whatever tab is open"
     # All texts, unfiltered: as many as the metric counts, and the table is capped.
     table = at.dataframe[0].value
     assert len(table) == voice.VERBATIM_LIMIT

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import altair as alt
 import polars as pl
@@ -17,6 +17,7 @@ from ui import data, export, query, state, streamlit_private
 from ui.charts_trend import band_trend
 from ui.state import Filters
 
+T = TypeVar("T")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -49,6 +50,25 @@ def header(title: str, question: str) -> Filters:
 def full_page() -> bool:
     """False when the link asks for one chart alone: pages skip cards, tables and text."""
     return state.solo_chart() is None
+
+
+class _EveryTab(nullcontext):
+    """Stands for a tab when a single-chart link asks for one chart: every tab's code runs, nothing is drawn
+    around it, so `chart=` finds a chart whatever tab it lives in."""
+
+    open = True
+
+
+def tabs(labels: Sequence[str], default: str | None = None) -> Sequence[Any]:
+    """A long page's details, one tab at a time: only the open tab's code runs (`if tab.open: with tab: ...`).
+
+    Why: every chart costs the viewer's browser (and the server, cold) its drawing, and a first view should
+    draw what is above the fold, not a dozen charts below it. The open tab is in the URL (`tab=<label>`,
+    `default` otherwise), so a shared link opens the same tab.
+    """
+    if not full_page():
+        return [_EveryTab() for _ in labels]
+    return st.tabs(list(labels), default=default, key=state.TAB, bind="query-params", on_change="rerun")
 
 
 def chart(
@@ -104,6 +124,15 @@ def section(what: str | None = None, *, or_stop: bool = False) -> Iterator[None]
         missing(err, what)
         if or_stop:
             stop()
+
+
+def or_none(compute: Callable[[], T]) -> T | None:
+    """`compute()`, or None when the view lacks what it needs: for a sentence that reads numbers drawn in a
+    tab that may be closed (that tab's section() says why when it is open)."""
+    try:
+        return compute()
+    except metrics.MetricError:
+        return None
 
 
 _UNCHECKED: dict[type, type] = {}

@@ -189,6 +189,7 @@ PAGE_KEYS: dict[str, str] = {
     "focus": "segments: the segment the persona card describes",
     "carrier": "delivery: carriers in the carrier breakdown",
     "metric": "catalog: the metric shown live from its spec (card, trend, by region and segment, definition)",
+    "tab": "delivery, retention, satisfaction, voice: the tab of the page's details shown (its label)",
 }
 
 
@@ -199,6 +200,12 @@ def _page_key(key: str) -> str:
 
 
 METRIC = _page_key("metric")  # /catalog's live metric; the digest's links name it too
+TAB = _page_key("tab")  # a long page's details tab (ui.page.tabs)
+
+
+def in_url(key: str) -> bool:
+    """Whether the link carries this page key (an older link without `tab=` opens the tab that uses it)."""
+    return _page_key(key) in st.query_params
 
 
 def _note_ignored(key: str, values: list[str], options: tuple[str, ...] | list[str]) -> None:
