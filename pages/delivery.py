@@ -40,7 +40,7 @@ if page.full_page():
 
 by_region_tab, lead_tab, cost_tab, map_tab, carrier_tab = page.tabs(
     ("By region", "Lead time", "What a late delivery costs", "Where parcels arrive late", "By carrier"),
-    default="By carrier" if state.in_url("carrier") else None,
+    opened_by={"By carrier": ("carrier",)},
 )
 if by_region_tab.open:
     with by_region_tab, page.section():

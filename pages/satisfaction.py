@@ -56,7 +56,7 @@ with page.section():
         )
 
 scores_tab, reviews_tab, breakdown_tab = page.tabs(
-    ("Scores", "Public reviews", BREAKDOWN), default=BREAKDOWN if state.in_url("split") else None
+    ("Scores", "Public reviews", BREAKDOWN), opened_by={BREAKDOWN: ("split",)}
 )
 if scores_tab.open:
     with scores_tab:

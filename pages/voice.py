@@ -21,7 +21,7 @@ regions = page.or_none(lambda: voice.complaints_vs_delivery(f))
 THEMES, GROUPS, REGIONS, VERBATIMS = "Themes over time", "By NPS group", "Complaints vs delivery", "Verbatims"
 themes_tab, groups_tab, regions_tab, verbatims_tab = page.tabs(
     (THEMES, GROUPS, REGIONS, VERBATIMS),
-    default=VERBATIMS if any(state.in_url(k) for k in ("theme", "source", "q", "delivery")) else None,
+    opened_by={VERBATIMS: ("theme", "source", "q", "delivery")},
 )
 if themes_tab.open:
     with themes_tab, page.section("Themes over time"):

@@ -42,3 +42,21 @@ def test_each_tab_runs_alone_and_its_charts_open_alone(page: str) -> None:
             continue  # Voice's verbatims: a table, no chart
         solo = run_page(page, {"chart": ids[0]}, timeout=240)  # no tab= in the link: found in any tab
         assert drawn(solo) == 1 and not solo.tabs and not solo.metric, (label, ids[0])
+
+
+@pytest.mark.parametrize(
+    ("page", "query", "label"),
+    [
+        ("pages/satisfaction.py", {"split": "region"}, "By segment or region"),
+        ("pages/voice.py", {"theme": "delivery_speed"}, "Verbatims"),
+        ("pages/delivery.py", {"carrier": "nobody"}, "By carrier"),
+        ("pages/delivery.py", {"carrier": "nobody", "tab": "Lead time"}, "Lead time"),  # tab= wins
+    ],
+)
+def test_an_older_link_with_a_tabs_keys_opens_that_tab(page: str, query: dict, label: str) -> None:
+    at = run_page(page, query, timeout=240)
+    # Only the open tab runs: the one holding a chart or a table is the tab that opened.
+    opened = [
+        t.label for t in at.tabs if any(True for _ in t.get("vega_lite_chart")) or any(True for _ in t.get("dataframe"))
+    ]
+    assert opened == [label], opened

@@ -59,16 +59,17 @@ class _EveryTab(nullcontext):
     open = True
 
 
-def tabs(labels: Sequence[str], default: str | None = None) -> Sequence[Any]:
+def tabs(labels: Sequence[str], opened_by: dict[str, tuple[str, ...]] | None = None) -> Sequence[Any]:
     """A long page's details, one tab at a time: only the open tab's code runs (`if tab.open: with tab: ...`).
 
     Why: every chart costs the viewer's browser (and the server, cold) its drawing, and a first view should
     draw what is above the fold, not a dozen charts below it. The open tab is in the URL (`tab=<label>`,
-    `default` otherwise), so a shared link opens the same tab.
+    else the one whose keys `opened_by` names the link carries), so a shared link opens the same tab.
     """
     if not full_page():
         return [_EveryTab() for _ in labels]
-    return st.tabs(list(labels), default=default, key=state.TAB, bind="query-params", on_change="rerun")
+    state.open_tab_for_keys(opened_by or {})
+    return st.tabs(list(labels), key=state.TAB, bind="query-params", on_change="rerun")
 
 
 def chart(

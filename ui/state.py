@@ -203,9 +203,16 @@ METRIC = _page_key("metric")  # /catalog's live metric; the digest's links name 
 TAB = _page_key("tab")  # a long page's details tab (ui.page.tabs)
 
 
-def in_url(key: str) -> bool:
-    """Whether the link carries this page key (an older link without `tab=` opens the tab that uses it)."""
-    return _page_key(key) in st.query_params
+def open_tab_for_keys(opened_by: dict[str, tuple[str, ...]]) -> None:
+    """A link without `tab=` that carries a tab's own keys (an older link with `split=`, `carrier=`...)
+    opens that tab, on the page's first run only (once the tabs exist, the viewer's click decides). The
+    tabs' value is set before they are drawn; not their `default`, which is part of the widget's identity."""
+    if TAB in st.query_params or TAB in st.session_state:
+        return
+    for label, keys in opened_by.items():
+        if any(_page_key(k) in st.query_params for k in keys):
+            st.session_state[TAB] = label
+            return
 
 
 def _note_ignored(key: str, values: list[str], options: tuple[str, ...] | list[str]) -> None:
