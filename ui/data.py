@@ -101,6 +101,11 @@ OVERVIEW_FIRST: tuple[tuple[str, str | None, tuple[str, ...]], ...] = (
 )
 
 
+# The options a page asks a metric for (none: the metric's defaults), so that the later warm-up fills the cache
+# entry the page reads: the Segments page draws segments.rfm per named segment (ui/segments/data.py).
+PAGE_OPTIONS: dict[str, dict[str, str]] = {"segments.rfm": {"rows": "segment"}}
+
+
 def warm_up() -> threading.Thread:
     """Load every table now, in a background thread (at server start: see asgi.py), then fill the metric
     cache for the Overview's default view at every Period choice, and only then say ready (/healthz): the
@@ -158,7 +163,7 @@ def _default_view(*, first_only: bool) -> None:
         if not first_only:
             _yield_to_viewers()
         with contextlib.suppress(metrics.MetricError):  # a metric the data cannot feed: its page says why
-            query.metric(name, default, by=by, grain=grain)
+            query.metric(name, default, by=by, grain=grain, **PAGE_OPTIONS.get(name, {}))
 
 
 def overview_grains(default: str) -> list[str]:
