@@ -186,7 +186,7 @@ WARM_UP_DONE = "data warm-up: every page's default view ready"
 TABLES_LOADED = re.compile(r"data warm-up: every table loaded in ([0-9.]+) s")
 
 
-def wait_warm_up(log: Path, max_s: float = 1800.0) -> bool:
+def wait_warm_up(log: Path, max_s: float = 900.0) -> bool:
     """Wait until the server's log says the whole warm-up is done (True), or it failed / `max_s` passed."""
     started = time.perf_counter()
     while time.perf_counter() - started < max_s:

@@ -128,9 +128,20 @@ def warm_up() -> threading.Thread:
             return
         _LOG.info("data warm-up: every page's default view ready in %.1f s", time.perf_counter() - started)
 
+    _log_to_stderr()
     thread = threading.Thread(target=load, name=_WARM_UP, daemon=True)
     thread.start()
     return thread
+
+
+def _log_to_stderr() -> None:
+    """The warm-up's progress (tables loaded, ready, every page warm) in the server's log: Streamlit sets up only
+    its own loggers, so without a handler these INFO lines went nowhere (bench/data_bench.py waits for them)."""
+    if not _LOG.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        _LOG.addHandler(handler)
+        _LOG.setLevel(logging.INFO)
 
 
 def _default_view(*, first_only: bool) -> None:
