@@ -12,6 +12,13 @@ from __future__ import annotations
 
 import os
 import sys
+
+# Before anything loads Polars: its allocator (jemalloc, which reads this once) then gives freed pages back to
+# the system within a second, from a background thread. By default it kept them for reuse, per arena, so after a
+# big query (a per-customer group-by at 20M orders frees about 1 GB) the resident set stayed up, and the next
+# query from another thread (a viewer's script, the warm-up) added its own on top: the process's peak was the
+# sum of several queries' rather than the largest one's.
+os.environ.setdefault("_RJEM_MALLOC_CONF", "background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0")
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any

@@ -7,6 +7,7 @@ import polars as pl
 import pytest
 
 import metrics
+from metrics.segments import RFM_RULES
 from tests.apptest import run_page
 from ui import data, query, readiness, state
 
@@ -149,3 +150,34 @@ def test_the_later_warm_up_leaves_a_viewer_a_moment_for_their_next_rerun(monkeyp
     data._yield_to_viewers(quiet_s=0.5)
     assert seen  # the page was seen running
     assert data.time.monotonic() - seen[-1] >= 0.5
+
+
+def test_the_later_warm_up_fills_what_the_segments_page_reads_and_keeps_no_per_customer_table(app_sources, monkeypatch):
+    """The Segments page draws segments.rfm per named segment: the warm-up computes that entry (a few rows), not
+    the per-customer table (at 20M orders 4M rows, 0.35 GB pickled in the cache), and the page then computes
+    no segment metric."""
+    results: list[tuple[str, int]] = []
+    real = metrics.compute
+
+    def recording(name, *args, **kwargs):
+        out = real(name, *args, **kwargs)
+        results.append((name, out.height))
+        return out
+
+    monkeypatch.setattr(data, "_viewers_running", lambda: False)
+    monkeypatch.setattr(metrics, "compute", recording)
+    data.refresh()
+    query._compute.clear()
+    data._default_view(first_only=False)
+    customers = query.metric("segments.summary", state.Filters(*_bounds())).get_column("customers").sum()
+    rfm_rows = [height for name, height in results if name == "segments.rfm"]
+    assert rfm_rows and max(rfm_rows) <= len(RFM_RULES) < customers
+    results.clear()
+    at = run_page("pages/segments.py")
+    assert not at.exception
+    assert [name for name, _ in results if name.startswith("segments.")] == []  # served from the warm-up
+
+
+def _bounds():
+    choices = query.choices()
+    return choices.first, choices.last

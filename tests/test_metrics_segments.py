@@ -8,6 +8,7 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
 
 from metrics import MetricError, MissingData, compute
 from metrics.intervals import nps_adjusted_wald, wilson
@@ -64,6 +65,34 @@ def test_rfm_known_answer():
     ]
     assert out["segment"].to_list() == ["Champions", "New", "At risk", "Hibernating", "Needs attention"]
     assert out.row(0, named=True)["first_order"] == D(2024, 5, 1)
+
+
+def test_rfm_per_segment_known_answer():
+    out = compute("segments.rfm", {"orders": _orders(RFM_ORDERS)}, rows="segment")
+    # The five customers of test_rfm_known_answer, one per named segment; revenue = their monetary.
+    assert out.rows() == [
+        ("At risk", 1, 1000.0),
+        ("Champions", 1, 300.0),
+        ("Hibernating", 1, 20.0),
+        ("Needs attention", 1, 160.0),
+        ("New", 1, 50.0),
+    ]
+    assert out.schema == pl.Schema({"segment": pl.String, "customers": pl.Int64, "revenue": pl.Float64})
+
+
+@pytest.mark.parametrize("shape", ms.SHAPES)
+@pytest.mark.parametrize("window", [(None, None), (D(2024, 2, 1), D(2024, 10, 31))])
+def test_rfm_per_segment_is_the_per_customer_table_summed_on_every_backend(shape, window):
+    t = ms.tables(shape, seed=3)
+    per_customer = compute("segments.rfm", t, start=window[0], end=window[1])
+    expected = (
+        per_customer.group_by("segment")
+        .agg(customers=pl.len().cast(pl.Int64), revenue=pl.col("monetary").sum())
+        .sort("segment")
+    )
+    for tables in (t, ms.as_duckdb(t)):
+        out = compute("segments.rfm", tables, start=window[0], end=window[1], rows="segment")
+        assert_frame_equal(out, expected, check_exact=False, rel_tol=1e-9, abs_tol=1e-6)
 
 
 def test_rfm_recency_counts_from_the_window_end():

@@ -101,6 +101,11 @@ OVERVIEW_FIRST: tuple[tuple[str, str | None, tuple[str, ...]], ...] = (
 )
 
 
+# The options a page asks a metric for (none: the metric's defaults), so that the later warm-up fills the cache
+# entry the page reads: the Segments page draws segments.rfm per named segment (ui/segments/data.py).
+PAGE_OPTIONS: dict[str, dict[str, str]] = {"segments.rfm": {"rows": "segment"}}
+
+
 def warm_up() -> threading.Thread:
     """Load every table now, in a background thread (at server start: see asgi.py), then fill the metric
     cache for the Overview's default view at every Period choice, and only then say ready (/healthz): the
@@ -123,9 +128,20 @@ def warm_up() -> threading.Thread:
             return
         _LOG.info("data warm-up: every page's default view ready in %.1f s", time.perf_counter() - started)
 
+    _log_to_stderr()
     thread = threading.Thread(target=load, name=_WARM_UP, daemon=True)
     thread.start()
     return thread
+
+
+def _log_to_stderr() -> None:
+    """The warm-up's progress (tables loaded, ready, every page warm) in the server's log: Streamlit sets up only
+    its own loggers, so without a handler these INFO lines went nowhere (bench/data_bench.py waits for them)."""
+    if not _LOG.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        _LOG.addHandler(handler)
+        _LOG.setLevel(logging.INFO)
 
 
 def _default_view(*, first_only: bool) -> None:
@@ -158,7 +174,7 @@ def _default_view(*, first_only: bool) -> None:
         if not first_only:
             _yield_to_viewers()
         with contextlib.suppress(metrics.MetricError):  # a metric the data cannot feed: its page says why
-            query.metric(name, default, by=by, grain=grain)
+            query.metric(name, default, by=by, grain=grain, **PAGE_OPTIONS.get(name, {}))
 
 
 def overview_grains(default: str) -> list[str]:

@@ -112,8 +112,7 @@ def mix(frame: pl.DataFrame) -> pl.DataFrame:
 
 def rfm(filters: Filters) -> pl.DataFrame:
     """Per RFM segment (rule order): customers, revenue (sum of monetary), and both as shares of the total."""
-    per_customer = query.metric("segments.rfm", filters)
-    out = per_customer.group_by("segment").agg(customers=pl.len().cast(pl.Int64), revenue=pl.col("monetary").sum())
+    out = query.metric("segments.rfm", filters, rows="segment")  # a few rows, not one per customer
     order = pl.Enum(RFM_ORDER)
     return (
         out.with_columns(
