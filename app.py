@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 import metrics
-from ui import auth, page, query, state
+from ui import auth, heap, page, query, state
 from ui.navigation import app_pages
 
 # A single-chart link (?chart=...) is for embedding: start with the sidebar out of the way.
@@ -20,6 +20,7 @@ st.set_page_config(
     initial_sidebar_state="collapsed" if state.solo_chart() else "auto",
 )
 
+heap.freeze_long_lived()  # once per server process: the post-run full collection skips the long-lived heap
 PAGES = app_pages()  # the core pages, then any page file added to pages/ (ui/navigation.py)
 
 if auth.gate():
