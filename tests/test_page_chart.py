@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import altair as alt
 import polars as pl
 import pytest
@@ -65,3 +67,47 @@ def test_shorthands_resolve_through_one_shared_class_table() -> None:
     key = tuple(alt.X._default_wrapper_classes())
     assert charts._CLASS_TABLES[key] is schemapi._FromDict(alt.X._default_wrapper_classes()).class_dict
     assert schemapi.DEBUG_MODE is False, "objects are validated once, as a finished spec, not one by one"
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "pages/overview.py",
+        "pages/delivery.py",
+        "pages/retention.py",
+        "pages/satisfaction.py",
+        "pages/voice.py",
+        "pages/segments.py",
+    ],
+)
+def test_layers_without_parameters_are_not_copied_and_draw_the_same(page: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ui.charts passes subcharts without selection parameters to layer/facet/concat as they are, skipping
+    Altair's deep copies: every chart of every page has the spec Altair's own path gives."""
+    from altair.vegalite.v6 import api
+
+    from tests.apptest import run_page
+    from ui import charts
+
+    def specs() -> list[str]:
+        at = run_page(page, {"region": "West", "grain": "quarter"})
+        # Dataset names aside: a hash of the rows, whose order one faceted chart's data does not fix (the
+        # same page twice on Altair's own path differs there too).
+        return [re.sub(r'"name": "[0-9a-f]{32}"', "", c.proto.spec) for c in at.get("vega_lite_chart")]
+
+    quick = specs()
+    copies = []
+    monkeypatch.setattr(
+        api, "_remove_duplicate_params", lambda layer: copies.append(1) or charts._remove_duplicate_params(layer)
+    )
+    monkeypatch.setattr(api, "_combine_subchart_params", charts._combine_subchart_params)
+    assert quick and specs() == quick
+    assert copies, "the page builds layers: Altair's own path ran"
+
+
+def test_a_chart_with_a_selection_still_takes_altairs_path() -> None:
+    hover = alt.selection_point(fields=["x"], on="pointerover", name="hover")
+    base = alt.Chart(pl.DataFrame({"x": [1, 2], "y": [3, 4]})).encode(x="x:Q", y="y:Q")
+    layered = alt.layer(base.mark_line(), base.mark_point().add_params(hover))
+    spec = layered.to_dict()
+    assert [p["name"] for p in spec["params"]] == ["hover"], "lifted to the top, as Altair does"
+    assert all("params" not in layer for layer in spec["layer"])
