@@ -19,7 +19,7 @@ if page.full_page():
     if note := data.revenue_filter_note(f):
         st.caption(f":orange[{note}]")
     with page.section("Suggested events"):
-        suggested.offer(data.suggested_events(f, mode), "percent", "retention")
+        suggested.offer(data.suggested_events(f, mode), "share", "retention")
 else:
     mode = data.mode_in_url()
 

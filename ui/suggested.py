@@ -5,12 +5,13 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from ui import export
+from ui import export, table
+from ui import format as fmt
 
 
-def offer(frame: pl.DataFrame | None, unit_format: str, key: str) -> None:
-    """An expander listing the suggestions (with the level before and after) and a CSV of them in the events
-    table's columns, to keep the ones you recognise."""
+def offer(frame: pl.DataFrame | None, unit: str, key: str) -> None:
+    """An expander listing the suggestions (with the level before and after, in `unit`) and a CSV of them in
+    the events table's columns, to keep the ones you recognise."""
     if frame is None:
         return
     with st.expander(f"Suggested events ({frame.height})", icon=":material/flag:"):
@@ -22,13 +23,20 @@ def offer(frame: pl.DataFrame | None, unit_format: str, key: str) -> None:
             " not overlap). Label and keep the ones you can explain in your events table: they are then drawn on"
             " every trend chart."
         )
-        number = st.column_config.NumberColumn(format=unit_format)
-        st.dataframe(
-            frame.drop("event_id", "segment"),
-            hide_index=True,
-            width="stretch",
-            column_config={"before": number, "after": number},
-        )
+
+        # A few rows (one per region at most): a Markdown table. The expander's content is drawn even while
+        # closed, and an st.dataframe here made every Delivery and Retention visit load the grid's 1.4 MB of
+        # JavaScript (ui/table.py): about 0.4-0.7 browser CPU s per visit, measured.
+        def level(x: float) -> str:
+            return fmt.value(x, unit)
+
+        columns = {
+            "date": table.Column("From", str),
+            "label": table.Column("What changed"),
+            "before": table.Column("Before", level, numeric=True),
+            "after": table.Column("After", level, numeric=True),
+        }
+        st.markdown(table.markdown(frame, columns))
         st.download_button(
             "Events CSV",
             lambda: export.csv_bytes(frame.drop("before", "after")),
