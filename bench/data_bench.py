@@ -17,8 +17,12 @@ tables as Parquet into a temporary folder, deleted at the end. Then, in one run:
   idle again and compared with the first load of the tables (the server log's "every table loaded"). If the
   warm-up ended after the ttl, the reload ran inside the first load and the bench says so ("reload
   overlapped the warm-up" 1): its reload figures are then no fair test.
-  Memory: the server's resident set, sampled every 50 ms (/proc/<pid>/statm): peak over the first load
-  (until the warm-up is done), and peak from the ttl's expiry to the end.
+  Memory: the server's exact peak resident set per phase (until ready, the draws, the later warm-up, idle,
+  the reload), the kernel's high-water mark (VmHWM) reset at each phase's start (/proc/<pid>/clear_refs;
+  see HighWater: where that is refused, a 5 ms sampler, and "peaks exact" 0). The first load's peak is the
+  largest of its three phases; a 50 ms sampler only says when each peak came ("peak at s").
+- steps (only when asked: `--only steps`): the server's warm-up replayed in a fresh process, each load unit
+  and metric call with its exact peak resident set and seconds: where the first load's peak comes from.
 - cli: `python -m metrics compute satisfaction.nps --sources ...` as a whole command (median of 3),
   and inside a warm interpreter (metrics.cli.main only), vs DuckDB answering the same numbers (n and
   NPS per month) from the same file, in process and as a whole `python -c` command.
@@ -123,10 +127,12 @@ def write_sources(folder: Path, kind: str = "parquet", ttl: int = TTL_SECONDS) -
 
 
 class Sampler:
-    """Resident set of one process, sampled every 50 ms; peak(since) over a window."""
+    """Resident set of one process, sampled every `every_s` (50 ms); peak(since) over a window. Only where the
+    kernel's high-water mark cannot be reset (HighWater.exact False) are its peaks the bench's figures; else it
+    only says *when* a phase's peak came (peak_at), which a high-water mark cannot."""
 
-    def __init__(self, pid: int) -> None:
-        self.pid, self.samples, self._stop = pid, [], threading.Event()
+    def __init__(self, pid: int, every_s: float = 0.05) -> None:
+        self.pid, self.every_s, self.samples, self._stop = pid, every_s, [], threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
@@ -138,7 +144,7 @@ class Sampler:
                     self.samples.append((time.perf_counter(), int(f.read().split()[1]) * page))
             except OSError:
                 return
-            time.sleep(0.05)
+            time.sleep(self.every_s)
 
     def peak_gb(self, since: float = 0.0, until: float = float("inf")) -> float:
         return max((rss for t, rss in self.samples if since <= t <= until), default=0) / 2**30
@@ -151,6 +157,51 @@ class Sampler:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join()
+
+
+class HighWater:
+    """A process's exact peak resident set per phase: the kernel's high-water mark (VmHWM in /proc/<pid>/status),
+    reset at each phase's start by writing "5" to /proc/<pid>/clear_refs (Linux 4.0+; needs the right to ptrace
+    the process: same user or root). A sampler misses peaks shorter than its interval: at 20M orders one every
+    50 ms saw 1.41 GB where one every 10 ms saw 1.56 GB. Where the reset is refused (exact False), the phases'
+    peaks come from a sampler every 5 ms instead, and the bench says so ("peaks exact" 0)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.exact = self._reset()
+        self.sampler = Sampler(pid, every_s=0.05 if self.exact else 0.005)
+        self._since = time.perf_counter()
+
+    def _reset(self) -> bool:
+        try:
+            with open(f"/proc/{self.pid}/clear_refs", "w") as f:
+                f.write("5")
+        except OSError:
+            return False
+        return True
+
+    def _hwm_bytes(self) -> int:
+        with open(f"/proc/{self.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+        raise RuntimeError(f"no VmHWM in /proc/{self.pid}/status")
+
+    def phase_gb(self) -> tuple[float, float]:
+        """(peak GB since the last call, when it came as perf_counter), and start the next phase. The peak's
+        time is the sampler's (the high-water mark has none): the sample nearest the peak, not its instant."""
+        now = time.perf_counter()
+        if self.exact:
+            peak = self._hwm_bytes() / 2**30
+            self._reset()  # a rise between the read and the reset still counts: the mark restarts at the current RSS
+        else:
+            peak = self.sampler.peak_gb(since=self._since, until=now)
+        at = self.sampler.peak_at(since=self._since, until=now)
+        self._since = now
+        return peak, at
+
+    def stop(self) -> None:
+        self.sampler.stop()
 
 
 @contextmanager
@@ -246,47 +297,121 @@ def bench_app(folder: Path, n_orders: int) -> dict[str, float]:
     ttl = ttl_seconds(n_orders)
     sources = write_sources(folder, ttl=ttl)
     with app_server(sources) as (url, proc, log), chromium() as browser:
-        sampler = Sampler(proc.pid)
+        memory = HighWater(proc.pid)
         started = time.perf_counter()
         while not _ready(url):
             time.sleep(0.2)
-        out = {"server ready (/healthz) s": time.perf_counter() - started}
+        ready = time.perf_counter()
+        until_ready = memory.phase_gb()  # loading, validating, the Overview's warm-up
+        out = {"server ready (/healthz) s": ready - started}
         out["first draw / s"], context, tab = draw(browser, url + "/")
         out["filter change s"] = filter_change(tab)
         context.close()
         out["draw / again s"] = timed_draw(browser, url + "/")
         out["warm /catalog s"] = statistics.median(timed_draw(browser, url + "/catalog") for _ in range(3))
         drawn = time.perf_counter()
+        during_draws = memory.phase_gb()
         warmed = wait_warm_up(log)  # the other pages, in the background
         wait_idle(proc.pid)
         loaded = time.perf_counter()
+        later_warm_up = memory.phase_gb()
         out["rest of the warm-up s"] = loaded - drawn
         out["ttl s"] = ttl
         # The first reload must start after the first load: else its figures are the warm-up's.
         out["reload overlapped the warm-up"] = float(not warmed or loaded - started > ttl)
-        out["first load peak GB"] = sampler.peak_gb(until=loaded)
         # Where the peak came from: before ready (loading, validating, the Overview's warm-up), during the
         # draws, or in the later warm-up (seconds since the server started).
-        ready = started + out["server ready (/healthz) s"]
-        out["peak until ready GB"] = sampler.peak_gb(until=ready)
-        out["peak during the draws GB"] = sampler.peak_gb(since=ready, until=drawn)
-        out["first load peak at s"] = sampler.peak_at(until=loaded) - started
+        first_load = max(until_ready, during_draws, later_warm_up)
+        out["first load peak GB"], out["first load peak at s"] = first_load[0], first_load[1] - started
+        out["peak until ready GB"] = until_ready[0]
+        out["peak during the draws GB"] = during_draws[0]
+        out["peak in the later warm-up GB"] = later_warm_up[0]
         print(f"        load average after the draws: {load_average()}", flush=True)
         time.sleep(max(0.0, ttl + 2 - (loaded - started)))
-        reload_started = time.perf_counter()
+        idle = memory.phase_gb()  # between the first load and the ttl's expiry
         out["draw / during reload s"] = timed_draw(browser, url + "/")  # the last data, served at once
         out["reload s"] = wait_idle(proc.pid)  # the background reload: re-plan, validation queries
         out["draw / after reload s"] = timed_draw(browser, url + "/")  # same files: the cached metrics
-        out["reload peak GB"] = sampler.peak_gb(since=reload_started)
+        reload = memory.phase_gb()
+        out["reload peak GB"], out["reload peak at s"] = reload[0], reload[1] - started
         out["first table load s"] = tables_loaded_s(log)
-        out["reload peak at s"] = sampler.peak_at(since=reload_started) - started
-        sampler.stop()
-        out["process peak GB"] = sampler.peak_gb()
+        memory.stop()
+        out["process peak GB"] = max(first_load[0], idle[0], reload[0])
+        out["peaks exact"] = float(memory.exact)
     out["first draw / vs warm /catalog"] = out["first draw / s"] / out["warm /catalog s"]
     out["reload peak vs first load peak"] = out["reload peak GB"] / out["first load peak GB"]
     out["reload s vs first table load s"] = out["reload s"] / out["first table load s"]
     # Viewers keep the last data meanwhile: a draw during the reload costs what a warm draw does.
     out["draw during reload vs draw / again"] = out["draw / during reload s"] / out["draw / again s"]
+    return out
+
+
+# ---------------------------------------------------------------- the warm-up, step by step
+
+
+def _warm_up_steps(sources: str, out: multiprocessing.Queue) -> None:
+    """The server's warm-up (ui.data: load every table, the Overview's default view, then every page's) in
+    this process, with the exact peak resident set of each step: each load unit and each metric call."""
+    os.environ["OUTSIDEIN_SOURCES"] = sources
+    from connectors import loader
+    from ui import data, query
+
+    own = HighWater(os.getpid())
+    steps: list[tuple[str, float, float, float]] = []  # (step, seconds, peak GB, resident after GB)
+
+    def measured(label: str, run: Callable[[], object]) -> object:
+        own.phase_gb()  # restart the high-water mark
+        started = time.perf_counter()
+        result = run()
+        steps.append((label, time.perf_counter() - started, own.phase_gb()[0], _own_rss_gb()))
+        return result
+
+    load_group, metric = loader.load_group, query.metric
+    loader.load_group = lambda group, context: measured(  # type: ignore[assignment]
+        "load " + "+".join(e.table for e in group), lambda: load_group(group, context)
+    )
+
+    def one_metric(name: str, filters: object, by: tuple[str, ...] = (), grain: str | None = None, **options: str):
+        label = (
+            f"{name} {grain or 'default'}"
+            + (f" by {','.join(by)}" if by else "")
+            + "".join(f" {k}={v}" for k, v in options.items())
+        )
+        return measured(label, lambda: metric(name, filters, by=by, grain=grain, **options))  # type: ignore[arg-type]
+
+    query.metric = one_metric  # type: ignore[assignment]
+    data._load()  # each load unit measured on its own (a step inside a step would restart the outer's mark)
+    measured("filter choices", query.choices)
+    data._default_view(first_only=True)
+    steps.append(("-- ready (/healthz)", 0.0, 0.0, _own_rss_gb()))
+    data._default_view(first_only=False)
+    own.stop()
+    out.put((steps, own.exact))
+
+
+def bench_steps(folder: Path, top: int = 12) -> dict[str, float]:
+    """Where the first load's peak comes from: the warm-up replayed in a fresh process (spawned, with the
+    allocator setting asgi.py gives the server), each step's exact peak; prints every step and returns the
+    largest `top` peaks and the totals. No viewers, so no draw overlaps a step (the server's later warm-up
+    yields to viewers likewise)."""
+    malloc = re.search(r'"_RJEM_MALLOC_CONF", "([^"]+)"', (ROOT / "asgi.py").read_text())
+    if malloc:  # set before the child imports Polars, as asgi.py does in the server
+        os.environ.setdefault("_RJEM_MALLOC_CONF", malloc.group(1))
+    ctx = multiprocessing.get_context("spawn")
+    queue: multiprocessing.Queue = ctx.Queue()
+    child = ctx.Process(target=_warm_up_steps, args=(str(write_sources(folder, ttl=3600)), queue))
+    child.start()
+    steps, exact = queue.get()
+    child.join()
+    for label, seconds, peak, after in steps:
+        print(f"        {label:<64}{seconds:>7.2f} s  peak {peak:5.2f} GB  after {after:5.2f} GB", flush=True)
+    ready = next(i for i, step in enumerate(steps) if step[0].startswith("--"))
+    out = {f"{label} (peak GB)": peak for label, _, peak, _ in sorted(steps, key=lambda s: -s[2])[:top]}
+    out["until ready s"] = sum(s[1] for s in steps[:ready])
+    out["until ready peak GB"] = max(s[2] for s in steps[:ready])
+    out["later warm-up s"] = sum(s[1] for s in steps[ready:])
+    out["later warm-up peak GB"] = max(s[2] for s in steps[ready:])
+    out["peaks exact"] = float(exact)
     return out
 
 
@@ -385,7 +510,7 @@ def _own_rss_gb() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, nargs="+", default=[10_000_000, 20_000_000])
-    parser.add_argument("--only", nargs="+", choices=("app", "cli", "spark"), default=["app", "cli", "spark"])
+    parser.add_argument("--only", nargs="+", choices=("app", "steps", "cli", "spark"), default=["app", "cli", "spark"])
     parser.add_argument("--keep", type=Path, help="generate into (or reuse) this folder and keep it (one size)")
     args = parser.parse_args()
     for n_orders in args.orders:
@@ -397,7 +522,12 @@ def main() -> None:
                 folder.mkdir(parents=True, exist_ok=True)
                 seconds, peak_gb = generate_parquet(n_orders, folder)
                 print(f"\n== {n_orders:,} orders: generated in {seconds:.1f} s, peak {peak_gb:.2f} GB", flush=True)
-            runs = (("app", partial(bench_app, n_orders=n_orders)), ("cli", bench_cli), ("spark", bench_spark))
+            runs = (
+                ("app", partial(bench_app, n_orders=n_orders)),
+                ("steps", bench_steps),
+                ("cli", bench_cli),
+                ("spark", bench_spark),
+            )
             for part, run in runs:
                 if part in args.only:
                     print(f"{part}: load average at the start {load_average()}", flush=True)
