@@ -36,7 +36,7 @@ with page.section("The on-time trend"):
     )
 if page.full_page():
     with page.section("Suggested events"):
-        suggested.offer(delivery.suggested_events(f), "share", "delivery")
+        suggested.offer(delivery.suggested_events(f), metrics.spec(RECEIVED).unit, "delivery")
 
 by_region_tab, lead_tab, cost_tab, map_tab, carrier_tab = page.tabs(
     ("By region", "Lead time", "What a late delivery costs", "Where parcels arrive late", "By carrier"),

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+import metrics
 from ui import cards, page, query, state, suggested
 from ui.retention import charts, data
 
@@ -19,7 +20,7 @@ if page.full_page():
     if note := data.revenue_filter_note(f):
         st.caption(f":orange[{note}]")
     with page.section("Suggested events"):
-        suggested.offer(data.suggested_events(f, mode), "share", "retention")
+        suggested.offer(data.suggested_events(f, mode), metrics.spec(data.COHORT).unit, "retention")
 else:
     mode = data.mode_in_url()
 

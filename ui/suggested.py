@@ -26,12 +26,12 @@ def offer(frame: pl.DataFrame | None, unit: str, key: str) -> None:
 
         # A few rows (one per region at most): a Markdown table. The expander's content is drawn even while
         # closed, and an st.dataframe here made every Delivery and Retention visit load the grid's 1.4 MB of
-        # JavaScript (ui/table.py): about 0.4-0.7 browser CPU s per visit, measured.
+        # JavaScript (ui/table.py): in a micro page, one small st.dataframe cost 0.3-0.7 browser CPU s.
         def level(x: float) -> str:
             return fmt.value(x, unit)
 
         columns = {
-            "date": table.Column("From", str),
+            "date": table.Column("From"),
             "label": table.Column("What changed"),
             "before": table.Column("Before", level, numeric=True),
             "after": table.Column("After", level, numeric=True),
