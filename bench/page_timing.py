@@ -94,8 +94,17 @@ def server_pid(url: str) -> int:
     raise RuntimeError(f"no streamlit process for {url}")
 
 
+def _is_streamlit(pid: int) -> bool:
+    try:
+        return b"streamlit" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
 def browser_cpu() -> dict[int, float]:
-    return {pid: cpu_seconds(pid) for pid in descendants(os.getpid())}
+    """CPU seconds of every Chromium (and Playwright driver) process below this one. The `streamlit run`
+    servers the bench started are its children too: left out, their CPU is the visit's server figure."""
+    return {pid: cpu_seconds(pid) for pid in descendants(os.getpid()) if not _is_streamlit(pid)}
 
 
 def visit(browser, url: str, server: int) -> Visit:
