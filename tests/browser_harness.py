@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from ui.state import FILTERS_LABEL
+
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "test-output"
 SCREENSHOTS = OUTPUT / "screenshots"
@@ -147,3 +149,12 @@ def screenshot(page, name: str) -> Path:
     page.screenshot(path=str(path), full_page=True)
     page.set_viewport_size(size)
     return path
+
+
+def open_filters(page):
+    """Open the sidebar's popover of dates, regions and segments (drawn only when opened) and return its body;
+    the caller presses Escape to close it."""
+    page.get_by_test_id("stSidebar").get_by_test_id("stPopoverButton").filter(has_text=FILTERS_LABEL).click()
+    body = page.get_by_test_id("stPopoverBody").filter(has=page.get_by_test_id("stDateInput"))
+    body.wait_for(timeout=30_000)
+    return body

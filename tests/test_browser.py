@@ -9,6 +9,7 @@ import pytest
 from connectors.sample import STORY
 from tests.browser_harness import (
     ERROR_SELECTORS,
+    open_filters,
     record_console_errors,
     screenshot,
     wait_until_drawn,
@@ -30,7 +31,8 @@ def test_delivery_link_opens_the_planted_region_and_filter_changes_write_the_url
     page.goto(f"{server}/delivery?region={STORY.region}")
     wait_until_drawn(page)
     sidebar = page.get_by_test_id("stSidebar")
-    assert STORY.region in sidebar.get_by_test_id("stMultiSelect").first.inner_text()
+    assert STORY.region in open_filters(page).get_by_test_id("stMultiSelect").first.inner_text()
+    page.keyboard.press("Escape")
     assert "gap of" in page.get_by_test_id("stMain").inner_text()
     assert page.locator(ERROR_SELECTORS).count() == 0
     assert page.locator('[data-testid="stVegaLiteChart"]').count() >= 3

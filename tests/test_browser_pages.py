@@ -9,6 +9,7 @@ import pytest
 from connectors.sample import STORY
 from tests.browser_harness import (
     ERROR_SELECTORS,
+    open_filters,
     record_console_errors,
     screenshot,
     wait_until_drawn,
@@ -30,12 +31,14 @@ def open_page(browser, url: str):
 
 
 def shown_filters(tab) -> dict:
-    sidebar = tab.get_by_test_id("stSidebar")
-    return {
-        "region": sidebar.get_by_test_id("stMultiSelect").first.inner_text(),
+    sidebar, filters = tab.get_by_test_id("stSidebar"), open_filters(tab)
+    shown = {
+        "region": filters.get_by_test_id("stMultiSelect").first.inner_text(),
         "grain": sidebar.get_by_test_id("stSelectbox").filter(has_text="Period").locator("input").input_value(),
-        "start": sidebar.get_by_test_id("stDateInput").first.locator("input").first.input_value(),
+        "start": filters.get_by_test_id("stDateInput").first.locator("input").first.input_value(),
     }
+    tab.keyboard.press("Escape")
+    return shown
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -107,7 +110,7 @@ def test_unknown_chart_and_tampered_link_fall_back_with_a_notice(server, browser
         assert "does not have" in main or "do not fit the data" in main
         assert tab.locator("h1").count() == 1, "the whole page is shown instead"
         assert tab.locator(ERROR_SELECTORS).count() == 0
-        assert "<script>" not in tab.get_by_test_id("stSidebar").get_by_test_id("stMultiSelect").first.inner_text()
+        assert "<script>" not in open_filters(tab).get_by_test_id("stMultiSelect").first.inner_text()
         assert not errors, errors
     finally:
         context.close()

@@ -22,6 +22,7 @@ from tests.browser_harness import (
     ERROR_SELECTORS,
     FOOTER_MARK,
     OUTPUT,
+    open_filters,
     record_console_errors,
     screenshot,
     streamlit_server,
@@ -186,8 +187,7 @@ def test_delivery_page_shows_the_sheets_orders(app, browser) -> None:
         screenshot(tab, "sheets-delivery")
 
         # The region filter offers the sheet's regions, and only those.
-        sidebar = tab.get_by_test_id("stSidebar")
-        sidebar.get_by_test_id("stMultiSelect").first.click()
+        open_filters(tab).get_by_test_id("stMultiSelect").first.click()
         offered = [o for o in tab.get_by_role("option").all_inner_texts() if o != "Select all"]
         assert offered == ["Atlantis", "Lemuria"]
         tab.get_by_role("option", name="Atlantis").click()
