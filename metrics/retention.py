@@ -9,6 +9,7 @@ from functools import partial
 import narwhals as nw
 import polars as pl
 
+from metrics.customer_parts import in_customer_parts
 from metrics.errors import MetricError
 from metrics.periods import bucket, bucket_index, next_bucket
 from metrics.spec import Grain, MetricSpec, Query
@@ -39,22 +40,22 @@ def _cohort(frames: Mapping[str, nw.LazyFrame], q: Query) -> nw.LazyFrame:
     group = ["cohort", "cohort_idx", *by]
     if q.options.get("mode", "return_on") != "return_on":
         # on_or_after: count customers by their last period; active(k) = customers whose last is >= k
-        counts = (
-            orders.with_columns(i=idx("order_date"))
-            .group_by(*keys)
-            .agg(first=nw.col("order_date").min(), last=nw.col("i").max())
-            .with_columns(cohort=bucket("first", g), cohort_idx=idx("first"))
-            .with_columns(period=nw.col("last") - nw.col("cohort_idx"))
-            .group_by(*group, "period")
-            .agg(count=nw.len())
-        )
+        def last_period_counts(part: nw.LazyFrame) -> nw.LazyFrame:
+            return (
+                part.with_columns(i=idx("order_date"))
+                .group_by(*keys)
+                .agg(first=nw.col("order_date").min(), last=nw.col("i").max())
+                .with_columns(cohort=bucket("first", g), cohort_idx=idx("first"))
+                .with_columns(period=nw.col("last") - nw.col("cohort_idx"))
+                .group_by(*group, "period")
+                .agg(count=nw.len())
+            )
+
+        counts = in_customer_parts(orders, last_period_counts, add_up_by=[*group, "period"])
     elif orders.implementation.is_polars():
-        counts = (
-            _buckets_per_customer(orders, keys, g)
-            .group_by("cohort", *by, "b")
-            .agg(count=nw.len())
-            .with_columns(cohort_idx=idx("cohort"), period=idx("b") - idx("cohort"))
-        )
+        counts = in_customer_parts(
+            orders, lambda part: _bucket_counts(part, keys, g, ["cohort", *by, "b"]), add_up_by=["cohort", *by, "b"]
+        ).with_columns(cohort_idx=idx("cohort"), period=idx("b") - idx("cohort"))
     else:
         counts = (
             orders.with_columns(first=nw.col("order_date").min().over(*keys))
@@ -82,6 +83,11 @@ def _buckets_per_customer(orders: nw.LazyFrame, keys: list[str], grain: Grain) -
     )
     with_cohort = nw.from_native(per_customer).with_columns(cohort=bucket("first", grain)).drop("first")
     return nw.from_native(with_cohort.to_native().explode("b"))
+
+
+def _bucket_counts(orders: nw.LazyFrame, keys: list[str], grain: Grain, group: list[str]) -> nw.LazyFrame:
+    """Customers per `group` of their (cohort, bucket) rows: counts that add up over parts of the customers."""
+    return _buckets_per_customer(orders, keys, grain).group_by(*group).agg(count=nw.len())
 
 
 def _dense(sparse: pl.DataFrame, group: list[str], by: list[str], last_idx: int | None, q: Query) -> pl.DataFrame:
@@ -148,12 +154,12 @@ def _repeat(frames: Mapping[str, nw.LazyFrame], q: Query) -> nw.LazyFrame:
     keys, orders = ["customer_id", *q.by], frames["orders"]
     if orders.implementation.is_polars():
         # Bucket starts rise with the bucket index, so comparing the cohort's start date is the same test.
-        per_bucket = (
-            _buckets_per_customer(orders.select(*keys, "order_date"), keys, q.grain)
-            .group_by("b", *q.by, "cohort")
-            .agg(count=nw.len())
-            .with_columns(returning=nw.when(nw.col("cohort") < nw.col("b")).then(nw.col("count")).otherwise(0))
-        )
+        group = ["b", *q.by, "cohort"]
+        per_bucket = in_customer_parts(
+            orders.select(*keys, "order_date"),
+            lambda part: _bucket_counts(part, keys, q.grain, group),
+            add_up_by=group,
+        ).with_columns(returning=nw.when(nw.col("cohort") < nw.col("b")).then(nw.col("count")).otherwise(0))
         return (
             per_bucket.group_by("b", *q.by)
             .agg(n=nw.col("count").sum(), successes=nw.col("returning").sum())
@@ -241,7 +247,6 @@ def _churn_counts_bitmask(active: nw.LazyFrame, keys: list[str], by: tuple[str, 
         return None
     low = buckets["idx"].min()
     bit = pl.lit(2, dtype=pl.Int64).pow(pl.col("idx") - low).cast(pl.Int64)
-    masks = native.group_by(keys).agg(mask=bit.bitwise_or())
     aggs = []
     for b in buckets["idx"]:
         this, both = 1 << (b - low), 3 << (b - low)
@@ -249,7 +254,12 @@ def _churn_counts_bitmask(active: nw.LazyFrame, keys: list[str], by: tuple[str, 
             ((pl.col("mask") & this) != 0).sum().alias(f"n{b}"),
             ((pl.col("mask") & both) == both).sum().alias(f"kept{b}"),
         ]
-    wide = (masks.group_by(list(by)).agg(aggs) if by else masks.select(aggs)).collect()
+
+    def bucket_counts(part: nw.LazyFrame) -> nw.LazyFrame:
+        masks = part.to_native().group_by(keys).agg(mask=bit.bitwise_or())
+        return nw.from_native(masks.group_by(list(by)).agg(aggs) if by else masks.select(aggs))
+
+    wide = in_customer_parts(active, bucket_counts, add_up_by=by).collect().to_polars()
     long = pl.concat(
         [
             wide.select(*by, idx=pl.lit(b), first=pl.lit(first), n=f"n{b}", kept=f"kept{b}")

@@ -8,6 +8,7 @@ from datetime import date
 import narwhals as nw
 
 from metrics import _ci
+from metrics.customer_parts import in_customer_parts
 from metrics.errors import MetricError, MissingData
 from metrics.nps import detractor, promoter
 from metrics.periods import days_since_epoch
@@ -61,18 +62,20 @@ def _rfm(frames: Mapping[str, nw.LazyFrame], q: Query) -> nw.LazyFrame:
         .otherwise(nw.lit("Hibernating"))
     )
     orders = frames["orders"]
-    per_customer = (
-        orders.group_by("customer_id")
-        .agg(
+    totals = in_customer_parts(
+        orders,
+        lambda part: part.group_by("customer_id").agg(
             first_order=nw.col("order_date").min(),
             last_order=nw.col("order_date").max(),
             frequency=nw.len(),
             # Rounded to 1e-6: float sums of cents depend on the order rows are added in, and a
             # last-bit difference would split a tie in the monetary rank (so the score) at random.
             monetary=nw.col("amount").fill_null(0).sum().cast(nw.Float64()).round(MONETARY_DECIMALS),
-        )
-        # Day numbers on the per-customer rows: far fewer than orders.
-        .with_columns(last_day=days_since_epoch("last_order", orders.implementation))
+        ),
+    )
+    per_customer = (
+        # Day numbers on the per-customer rows: far fewer than orders. Scores rank all parts' customers.
+        totals.with_columns(last_day=days_since_epoch("last_order", orders.implementation))
         .with_columns(recency_days=(ref_day - nw.col("last_day")).cast(nw.Int64()))
         .with_columns(
             r_score=_quintile("recency_days", descending=True),
@@ -139,17 +142,24 @@ def _summary(frames: Mapping[str, nw.LazyFrame], q: Query) -> nw.LazyFrame:
     # offset on every order row was most of this metric's time).
     horizon = nw.col("first").dt.offset_by(f"{RETENTION_MONTHS}mo").cast(nw.Date())
     eligible = nw.col("horizon") <= ref_date
-    per_customer = (
-        orders.with_columns(amount=amount.cast(nw.Float64()), day=days_since_epoch("order_date", orders.implementation))
-        .with_columns(later=nw.when(day > day.min().over("customer_id")).then(day))
-        .group_by("customer_id")
-        .agg(
-            revenue=nw.col("amount").sum() if has_amount else nw.col("amount").max(),
-            first=nw.col("order_date").min(),
-            last=nw.col("order_date").max(),
-            next_day=nw.col("later").min(),
-        )
-        .with_columns(horizon=horizon)
+    totals = in_customer_parts(
+        orders,
+        lambda part: (
+            part.with_columns(
+                amount=amount.cast(nw.Float64()), day=days_since_epoch("order_date", orders.implementation)
+            )
+            .with_columns(later=nw.when(day > day.min().over("customer_id")).then(day))
+            .group_by("customer_id")
+            .agg(
+                revenue=nw.col("amount").sum() if has_amount else nw.col("amount").max(),
+                first=nw.col("order_date").min(),
+                last=nw.col("order_date").max(),
+                next_day=nw.col("later").min(),
+            )
+        ),
+    )
+    per_customer = (  # the reference day (the data's last order when no window) is over all parts
+        totals.with_columns(horizon=horizon)
         .with_columns(horizon_day=days_since_epoch("horizon", orders.implementation))
         .with_columns(
             eligible=nw.when(eligible).then(1).otherwise(0).cast(nw.Int64()),
