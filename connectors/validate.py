@@ -408,13 +408,14 @@ def _stats(query: nw.LazyFrame, cast: nw.LazyFrame, key: str | None) -> tuple[di
     native = cast.to_native()
     if key is None or not isinstance(native, pl.LazyFrame):
         return _collect(query).row(0, named=True), key is not None
-    ids = native.select(
-        pl.col(key).drop_nulls().hash().n_unique().alias("__distinct"), pl.col(key).count().alias("__ids")
-    )
-    # One scan of the source for both; streaming, so a batch of rows is held at a time, not whole columns (the
-    # ids' hashes excepted): this pass was the peak of a load, and of a reload beside the data in use.
-    counts, distinct = pl.collect_all([query.to_native(), ids], engine="streaming")
-    return counts.row(0, named=True), distinct.item(0, "__distinct") != distinct.item(0, "__ids")
+    # Equal neighbours once the hashes are sorted = repeated hashes. Sorting 8-byte hashes holds them about
+    # twice; a hash set for n_unique held 1.0 GB at 20M ids (0.57 GB sorted, and 0.6 s instead of 1.2 s).
+    # This pass was the peak of a load, and of a reload beside the data in use.
+    hashes = native.select(pl.col(key).drop_nulls().hash().sort().alias("__h"))
+    ids = hashes.select((pl.col("__h") == pl.col("__h").shift(1)).sum().alias("__repeats"))
+    # One scan of the source for both; streaming, so a batch of rows is held at a time, not whole columns.
+    counts, repeats = pl.collect_all([query.to_native(), ids], engine="streaming")
+    return counts.row(0, named=True), repeats.item() > 0
 
 
 def _collect(frame: nw.LazyFrame) -> pl.DataFrame:

@@ -103,6 +103,25 @@ def test_metric_matches_polars(in_postgres, name, shape, grain, by_region):
         assert got.height > 0  # a real comparison, not two empty frames
 
 
+# Every option value besides the default (cohort's mode, rfm's rows=segment, rating_by_delivery's feedback
+# and lateness), on the everyday shape: the pages ask for these, so they must agree in the database too.
+OPTION_CASES = [
+    (name, {key: value})
+    for name in metrics.names()
+    for key, values in metrics.spec(name).options.items()
+    for value in values[1:]
+]
+
+
+@pytest.mark.parametrize(("name", "options"), OPTION_CASES, ids=[f"{n}-{o}" for n, o in OPTION_CASES])
+def test_every_option_matches_polars(in_postgres, name, options):
+    grain = None if metrics.spec(name).kind == "table" else "month"
+    expected = metrics.compute(name, {t: getattr(ms, t)("random") for t in _tables(name)}, grain=grain, **options)
+    got = metrics.compute(name, {t: in_postgres(t, "random") for t in _tables(name)}, grain=grain, **options)
+    _same(expected, got)
+    assert got.height > 0
+
+
 @pytest.mark.parametrize(
     ("shape", "grain", "mode"),
     [("ties", "month", "return_on"), ("one_customer", "day", "return_on"), ("random", "quarter", "on_or_after")],

@@ -18,7 +18,7 @@ from polars.testing import assert_frame_equal
 
 from connectors.loader import LoadContext, load_dataset
 from connectors.sample import generate
-from metrics import MetricError, compute, names
+from metrics import MetricError, compute, names, spec
 from tests.text_rows import TEXT_BAD, TEXT_GOOD, text_values
 
 pytestmark = [
@@ -97,6 +97,19 @@ def test_every_metric_on_the_spark_source_equals_parquet(both, name):
     except MetricError:
         pytest.skip(f"{name} does not run on the sample tables")
     got = compute(name, on_spark.tables)
+    assert got.height == expected.height > 0
+    assert_frame_equal(got, expected, check_exact=False, abs_tol=1e-9, rel_tol=1e-9)
+
+
+# Every option value besides the default (rfm's rows=segment is what the Segments page draws).
+OPTION_CASES = [(n, {k: v}) for n in names() for k, values in spec(n).options.items() for v in values[1:]]
+
+
+@pytest.mark.parametrize(("name", "options"), OPTION_CASES, ids=[f"{n}-{o}" for n, o in OPTION_CASES])
+def test_every_option_on_the_spark_source_equals_parquet(both, name, options):
+    on_spark, on_files = both
+    expected = compute(name, on_files.tables, **options)
+    got = compute(name, on_spark.tables, **options)
     assert got.height == expected.height > 0
     assert_frame_equal(got, expected, check_exact=False, abs_tol=1e-9, rel_tol=1e-9)
 
