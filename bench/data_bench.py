@@ -54,7 +54,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.page_timing import load, load_average
-from tests.browser_harness import ROOT, chromium, free_port, wait_until_drawn
+from tests.browser_harness import ROOT, choose_period, chromium, free_port, wait_until_drawn
 
 TABLES = ("orders", "responses", "reviews", "notes", "revenue", "customers", "events")
 TTL_SECONDS = 60  # at most 6M orders; above, ttl_seconds() scales it so the warm-up ends before the reload
@@ -286,8 +286,7 @@ def timed_draw(browser, url: str) -> float:
 
 def filter_change(tab) -> float:
     started = time.perf_counter()
-    tab.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").filter(has_text="Period").click()
-    tab.get_by_role("option", name="quarter").click()
+    choose_period(tab, "quarter")
     tab.wait_for_function("() => location.search.includes('grain=quarter')")
     wait_until_drawn(tab, timeout_ms=600_000)
     return time.perf_counter() - started

@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.browser_harness import FOOTER_MARK, chromium, streamlit_server, wait_until_drawn
+from tests.browser_harness import FOOTER_MARK, choose_period, chromium, streamlit_server, wait_until_drawn
 
 REFERENCE = "one-chart"
 CATALOG = "/catalog"
@@ -140,9 +140,7 @@ def redraw_after_filter_change(browser, url: str, grain: str) -> float:
     tab.goto(url)
     wait_until_drawn(tab, timeout_ms=180_000)
     started = time.perf_counter()
-    sidebar = tab.get_by_test_id("stSidebar")
-    sidebar.get_by_test_id("stSelectbox").filter(has_text="Period").click()
-    tab.get_by_role("option", name=grain).click()
+    choose_period(tab, grain)
     tab.wait_for_function(f"() => location.search.includes('grain={grain}')")
     wait_until_drawn(tab, timeout_ms=180_000)
     seconds = time.perf_counter() - started

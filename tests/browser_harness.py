@@ -158,3 +158,16 @@ def open_filters(page):
     body = page.get_by_test_id("stPopoverBody").filter(has=page.get_by_test_id("stDateInput"))
     body.wait_for(timeout=30_000)
     return body
+
+
+def period_control(page):
+    """The sidebar's Period control: a segmented control (role radiogroup), one button per grain."""
+    return page.get_by_test_id("stSidebar").get_by_test_id("stButtonGroup").filter(has_text="Period")
+
+
+def choose_period(page, grain: str) -> None:
+    period_control(page).get_by_role("radio", name=grain, exact=True).click()
+
+
+def shown_period(page) -> str:
+    return period_control(page).locator('[role="radio"][aria-checked="true"]').inner_text().strip()

@@ -31,7 +31,7 @@ def test_every_page_takes_filters_from_the_url(page: str) -> None:
     assert at.multiselect(key="region").value == [STORY.region]
     assert str(at.date_input(key="start").value) == "2025-06-01"
     assert str(at.date_input(key="end").value) == "2026-09-30"
-    assert at.selectbox(key="grain").value == "quarter"
+    assert at.button_group(key="grain").value == "quarter"
     if page != "pages/sources.py":  # lists sources, not filtered data
         assert any(STORY.region in c.value for c in at.caption), "the page header names the filtered region"
 
@@ -55,7 +55,7 @@ def test_kpi_cards_show_value_n_and_interval() -> None:
 def test_tampered_link_falls_back_with_a_notice() -> None:
     at = run_app({"start": "notadate", "region": "<script>alert(1)</script>", "grain": "decade"})
     assert at.multiselect(key="region").value == []
-    assert at.selectbox(key="grain").value == "month"
+    assert at.button_group(key="grain").value == "month"
     notice = " ".join(c.value for c in at.caption)
     assert "do not fit the data" in notice and "start" in notice and "grain" in notice
     assert not at.error

@@ -9,6 +9,7 @@ import pytest
 from connectors.sample import STORY
 from tests.browser_harness import (
     ERROR_SELECTORS,
+    choose_period,
     open_filters,
     record_console_errors,
     screenshot,
@@ -30,7 +31,6 @@ def page(browser):
 def test_delivery_link_opens_the_planted_region_and_filter_changes_write_the_url(server, page) -> None:
     page.goto(f"{server}/delivery?region={STORY.region}")
     wait_until_drawn(page)
-    sidebar = page.get_by_test_id("stSidebar")
     assert STORY.region in open_filters(page).get_by_test_id("stMultiSelect").first.inner_text()
     page.keyboard.press("Escape")
     assert "gap of" in page.get_by_test_id("stMain").inner_text()
@@ -38,8 +38,7 @@ def test_delivery_link_opens_the_planted_region_and_filter_changes_write_the_url
     assert page.locator('[data-testid="stVegaLiteChart"]').count() >= 3
     screenshot(page, "delivery-planted-region")
 
-    sidebar.get_by_test_id("stSelectbox").filter(has_text="Period").click()
-    page.get_by_role("option", name="quarter").click()
+    choose_period(page, "quarter")
     page.wait_for_function("() => location.search.includes('grain=quarter')", timeout=30_000)
     query = parse_qs(urlsplit(page.url).query)
     assert query["grain"] == ["quarter"] and query["region"] == [STORY.region]

@@ -9,9 +9,11 @@ import pytest
 from connectors.sample import STORY
 from tests.browser_harness import (
     ERROR_SELECTORS,
+    choose_period,
     open_filters,
     record_console_errors,
     screenshot,
+    shown_period,
     wait_until_drawn,
 )
 
@@ -31,10 +33,10 @@ def open_page(browser, url: str):
 
 
 def shown_filters(tab) -> dict:
-    sidebar, filters = tab.get_by_test_id("stSidebar"), open_filters(tab)
+    filters = open_filters(tab)
     shown = {
         "region": filters.get_by_test_id("stMultiSelect").first.inner_text(),
-        "grain": sidebar.get_by_test_id("stSelectbox").filter(has_text="Period").locator("input").input_value(),
+        "grain": shown_period(tab),
         "start": filters.get_by_test_id("stDateInput").first.locator("input").first.input_value(),
     }
     tab.keyboard.press("Escape")
@@ -54,8 +56,7 @@ def test_shared_link_round_trip(server, browser, path: str) -> None:
 
         # Change a filter: the URL follows, the other keys stay.
         sidebar = tab.get_by_test_id("stSidebar")
-        sidebar.get_by_test_id("stSelectbox").filter(has_text="Period").click()
-        tab.get_by_role("option", name="week").click()
+        choose_period(tab, "week")
         tab.wait_for_function("() => location.search.includes('grain=week')", timeout=30_000)
         wait_until_drawn(tab)
         query = parse_qs(urlsplit(tab.url).query)
