@@ -24,13 +24,18 @@ heap.freeze_long_lived()  # once per server process: the post-run full collectio
 PAGES = app_pages()  # the core pages, then any page file added to pages/ (ui/navigation.py)
 
 if auth.gate():
-    navigation = st.navigation(PAGES)
-    st.session_state[state.FILTERS] = state.sidebar_filters(query.choices())
+    # A single-chart link draws the chart alone: no navigation, filters or link box in a sidebar nobody sees
+    # (they cost its browser about 0.35 CPU s); the filters are read from the link as the widgets would.
+    solo = state.solo_chart() is not None
+    navigation = st.navigation(PAGES, position="hidden" if solo else "sidebar")
+    choices = query.choices()
+    st.session_state[state.FILTERS] = state.url_filters(choices) if solo else state.sidebar_filters(choices)
     st.session_state[state.PAGE_PATH] = navigation.url_path
     st.session_state[state.PAGE_PATHS] = {p.url_path for p in PAGES if p.url_path}
-    with st.sidebar.popover("Copy link to this view", icon=":material/link:", width="stretch"):
-        st.caption("This page with every filter; the copy button is at the right of the box.")
-        st.code(state.share_url(), language=None, wrap_lines=True)
+    if not solo:
+        with st.sidebar.popover("Copy link to this view", icon=":material/link:", width="stretch"):
+            st.caption("This page with every filter; the copy button is at the right of the box.")
+            st.code(state.share_url(), language=None, wrap_lines=True)
     if notice := state.url_notice():
         st.toast(notice, icon=":material/link_off:")
         st.caption(f":orange[{notice}]")

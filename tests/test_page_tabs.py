@@ -60,3 +60,5 @@ def test_an_older_link_with_a_tabs_keys_opens_that_tab(page: str, query: dict, l
         t.label for t in at.tabs if any(True for _ in t.get("vega_lite_chart")) or any(True for _ in t.get("dataframe"))
     ]
     assert opened == [label], opened
+    shown = at.query_params["tab"]  # the address names the open tab, so a copied link or a reload keeps it
+    assert (shown[0] if isinstance(shown, list) else shown) == label

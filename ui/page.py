@@ -37,13 +37,16 @@ def header(title: str, question: str) -> Filters:
     """Page title plus the one question the page answers; returns the shared filters."""
     run_inside_app()
     f: Filters = st.session_state[state.FILTERS]
+    scope = ", ".join(f.regions) or "all regions"
+    scope += " · " + (", ".join(f.segments) or "all segments")
+    scope = f"{f.start:%d %b %Y} – {f.end:%d %b %Y} · {scope} · by {f.grain}"
     if state.solo_chart() is None:
         st.title(title)
-        scope = ", ".join(f.regions) or "all regions"
-        scope += " · " + (", ".join(f.segments) or "all segments")
-        st.caption(f"{question}  \n{f.start:%d %b %Y} – {f.end:%d %b %Y} · {scope} · by {f.grain}")
+        st.caption(f"{question}  \n{scope}")
         if problem := query.targets_or_error()[1]:  # the page works on; only the goals are missing
             st.warning(problem, icon=":material/flag:")
+    else:  # a chart alone (often embedded elsewhere) still says which view it draws
+        st.caption(f"{title} · {scope}")
     return f
 
 

@@ -81,14 +81,35 @@ def _drop_invalid(choices: Choices) -> None:
             st.session_state[key] = min(max(d, choices.first), choices.last)
 
 
-def sidebar_filters(choices: Choices) -> Filters:
-    """Draw the shared filters in the sidebar, bound to the URL, and return them."""
-    ignored = check_url(choices)
-    if ignored:
+def _note_link_problems(choices: Choices) -> None:
+    if ignored := check_url(choices):
         st.session_state[_NOTICE] = (
             "This link had values that do not fit the data; defaults (dates: the nearest in range) for: "
             + ", ".join(ignored)
         )
+
+
+def url_filters(choices: Choices) -> Filters:
+    """The shared filters as the link carries them, with no widget drawn: a single-chart link shows the chart
+    alone, and its browser should not build a sidebar nobody sees. The bound widgets' rules: a value that does
+    not fit the data is left out (a date outside it is clamped into it), start after end is swapped."""
+    _note_link_problems(choices)
+    params = st.query_params
+
+    def day(key: str, default: date) -> date:
+        found = _iso(params.get(key, ""))
+        return default if found is None else min(max(found, choices.first), choices.last)
+
+    start, end = sorted((day(START, choices.first), day(END, choices.last)))
+    regions = tuple(dict.fromkeys(v for v in params.get_all(REGION) if v in choices.regions))
+    segments = tuple(dict.fromkeys(v for v in params.get_all(SEGMENT) if v in choices.segments))
+    grain = params.get(GRAIN, DEFAULT_GRAIN)
+    return Filters(start, end, regions, segments, grain if grain in GRAINS else DEFAULT_GRAIN)
+
+
+def sidebar_filters(choices: Choices) -> Filters:
+    """Draw the shared filters in the sidebar, bound to the URL, and return them."""
+    _note_link_problems(choices)
     _drop_invalid(choices)
     st.sidebar.markdown("**Filters**")
     # Dates, regions and segments sit in a popover, the period stays in view. Why: drawn in the sidebar these
@@ -223,6 +244,7 @@ def open_tab_for_keys(opened_by: dict[str, tuple[str, ...]]) -> None:
     for label, keys in opened_by.items():
         if any(_page_key(k) in st.query_params for k in keys):
             st.session_state[TAB] = label
+            st.query_params[TAB] = label  # the address says so too, so "Copy link" and a reload keep it
             return
 
 
