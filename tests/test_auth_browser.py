@@ -117,7 +117,9 @@ def test_shared_link_survives_sign_in(signed_in_app, viewer) -> None:
     wait_until_drawn(viewer)
     parts = urlsplit(viewer.url)
     assert parts.path == "/delivery"
-    assert parse_qs(parts.query) == {"region": ["Southwest"], "grain": ["week"], "carrier": ["Meridian Freight"]}
+    # The view that was shared, and the tab its `carrier=` opens, which the page writes into the address.
+    shared = {"region": ["Southwest"], "grain": ["week"], "carrier": ["Meridian Freight"], "tab": ["By carrier"]}
+    assert parse_qs(parts.query) == shared
     sidebar = viewer.locator('[data-testid="stSidebar"]').inner_text()
     assert "Southwest" in sidebar and "Signed in as ana@acme.com" in sidebar
     assert viewer.locator(ERROR_SELECTORS).count() == 0
