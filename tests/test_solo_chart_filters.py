@@ -52,3 +52,14 @@ def test_a_single_chart_says_which_view_it_draws() -> None:
     _, at = _filters({"region": STORY.region, "grain": "quarter"}, solo=True)
     scope = at.caption[0].value
     assert scope.startswith("Delivery · ") and STORY.region in scope and "by quarter" in scope
+
+
+def test_the_view_is_said_in_one_wording_in_the_sidebar_the_header_and_the_chart_alone() -> None:
+    link = {"region": STORY.region, "segment": "Clinics", "start": "2025-01-31", "end": "2025-03-01", "grain": "week"}
+    said = f"31 Jan 2025 – 01 Mar 2025 · {STORY.region} · Clinics"
+    full, at = _filters(link, solo=False)
+    assert full.scope() == f"{said} · by week"
+    assert said in [c.value for c in at.sidebar.caption]  # the Period control says the grain
+    assert any(c.value.endswith(f"\n{said} · by week") for c in at.main.caption), "the page header"
+    _, alone = _filters(link, solo=True)
+    assert alone.caption[0].value == f"Delivery · {said} · by week"

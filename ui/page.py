@@ -37,9 +37,7 @@ def header(title: str, question: str) -> Filters:
     """Page title plus the one question the page answers; returns the shared filters."""
     run_inside_app()
     f: Filters = st.session_state[state.FILTERS]
-    scope = ", ".join(f.regions) or "all regions"
-    scope += " · " + (", ".join(f.segments) or "all segments")
-    scope = f"{f.start:%d %b %Y} – {f.end:%d %b %Y} · {scope} · by {f.grain}"
+    scope = f.scope()
     if state.solo_chart() is None:
         st.title(title)
         st.caption(f"{question}  \n{scope}")

@@ -34,6 +34,15 @@ class Filters:
     def where(self) -> dict[str, tuple[str, ...]]:
         return {k: v for k, v in (("region", self.regions), ("segment", self.segments)) if v}
 
+    def scope(self, grain: bool = True) -> str:
+        """What the view selects, in words ("01 Jan 2024 – 31 Dec 2025 · all regions · all segments · by month"):
+        one wording for the sidebar (`grain=False`: its Period control says that), the page header and a chart
+        alone."""
+        regions = ", ".join(self.regions) or "all regions"
+        segments = ", ".join(self.segments) or "all segments"
+        said = f"{self.start:%d %b %Y} – {self.end:%d %b %Y} · {regions} · {segments}"
+        return f"{said} · by {self.grain}" if grain else said
+
     def where_key(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
         """Hashable form of where(), for cached functions."""
         return tuple(sorted(self.where().items()))
@@ -144,8 +153,7 @@ def sidebar_filters(choices: Choices) -> Filters:
     if start > end:
         st.session_state[_NOTICE] = "The start date was after the end date; they have been swapped."
         start, end = end, start
-    scope = f"{start:%Y-%m-%d} – {end:%Y-%m-%d}  \n{', '.join(regions) or 'all regions'}"
-    st.sidebar.caption(f"{scope} · {', '.join(segments) or 'all segments'}")
+    st.sidebar.caption(Filters(start, end, tuple(regions), tuple(segments)).scope(grain=False))
     # A segmented control, not a select box: the three choices show at once, one click away, and a select box
     # costs every viewer's browser 0.2 CPU s more on a cold visit (its combo-box code; bench/README.md,
     # "the Period control"). No format_func: the bound value is written into the URL as it is (lower case).
