@@ -194,3 +194,61 @@ def test_the_nps_mix_names_an_open_quarter_so_far():
     at = run_page("pages/satisfaction.py", {"grain": "quarter"}, timeout=180)
     specs = " ".join(c.proto.spec for c in at.get("vega_lite_chart"))
     assert "Q4 2026 so far" in specs and "Q3 2026" in specs
+
+
+def test_the_gap_is_read_in_the_last_finished_period_and_the_open_one_only_beside_it():
+    """Was: the gap sentence read the latest period, open or not, while the cards read the last finished one."""
+    twins = pl.DataFrame(
+        {
+            "lens": ["shipped", "received", "shipped", "received"],
+            "period": [date(2026, 9, 1), date(2026, 9, 1), date(2026, 10, 1), date(2026, 10, 1)],
+            "n": [100, 90, 40, 30],
+            "value": [0.95, 0.90, 0.97, 0.70],
+            "complete": [True, True, False, False],
+        }
+    )
+    finished, still_open = change.finished_and_open_gap(twins, "shipped", "received")
+    assert finished is not None and still_open is not None
+    assert (finished["period"], finished["complete"], finished["n_inside"], finished["n_outside"]) == (
+        date(2026, 9, 1),
+        True,
+        100,
+        90,
+    )
+    assert finished["gap_pts"] == pytest.approx(-5.0)
+    # The same period as a card of either lens shows.
+    for lens in ("shipped", "received"):
+        assert change.latest_two(twins.filter(pl.col("lens") == lens))[0]["period"] == finished["period"]
+    assert (still_open["period"], still_open["complete"]) == (date(2026, 10, 1), False)
+    assert still_open["gap_pts"] == pytest.approx(-27.0)
+    only_open = change.finished_and_open_gap(twins.filter(~pl.col("complete")), "shipped", "received")
+    assert only_open[0] is None and only_open[1] is not None
+    unmarked = change.finished_and_open_gap(twins.drop("complete"), "shipped", "received")
+    assert unmarked[0] is not None and unmarked[0]["period"] == date(2026, 10, 1) and unmarked[1] is None
+
+
+def _gap_lines(at) -> list[str]:
+    return next(m.value for m in at.markdown if "the gap is read" in m.value or "gap of" in m.value).split("  \n")
+
+
+def test_the_gap_sentence_speaks_of_the_finished_period_the_cards_show():
+    """Was, on /delivery?region=West&segment=Clinics&grain=week: cards on the week of 19 Oct (finished, n = 28),
+    the sentence on 'week of 26 Oct 2026 so far' (n = 6) with its gap as the headline."""
+    at = run_page("pages/delivery.py", {"region": "West", "segment": "Clinics", "grain": "week"}, timeout=180)
+    # n = 28 is below the minimum of 30: the cards are greyed, with their period's name as a caption.
+    card_labels = [m.label for m in at.metric] + [c.value for c in at.main.caption if c.value.startswith("week of")]
+    finished = periods.label_of(date(2026, 10, 19), "week")
+    assert card_labels == [finished, finished], card_labels
+    headline, *rest = _gap_lines(at)
+    assert headline.startswith(f"**{finished}:**"), headline
+    assert "so far" not in headline and "gap of" in headline and "(n = 28)" in headline, headline
+    assert headline.endswith(":gray-background[fewer than 30 observations: too few to trust]"), headline
+    so_far = periods.label_of(date(2026, 10, 26), "week", complete=False)
+    assert rest == [rest[0]] and rest[0].startswith(f":gray[{so_far}: ") and "not compared" in rest[0], rest
+
+
+def test_without_a_finished_period_the_gap_sentence_says_so():
+    at = run_page("pages/delivery.py", {"start": "2026-10-01", "grain": "quarter"}, timeout=180)
+    headline, so_far = _gap_lines(at)
+    assert headline == "**No finished quarter in this view yet:** the gap is read on finished periods only."
+    assert so_far.startswith(":gray[Q4 2026 so far: ") and "gap of" not in so_far, so_far

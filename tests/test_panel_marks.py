@@ -18,11 +18,15 @@ from metrics.decisions.targets import Target
 from tests.apptest import run_page
 from ui.charts_trend import (
     CHART_WIDTH_PX,
+    EVENT_GAP_PX,
     EVENT_LABEL_PX,
     EVENT_LANE_PX,
+    GOAL_CHAR_PX,
     MARK,
     PANEL_WIDTH_PX,
     event_layout,
+    event_spans,
+    goal_end,
     group_trends,
     label_limit,
     lead_time_lines,
@@ -175,6 +179,85 @@ def test_the_twin_trend_draws_right_half_labels_right_aligned() -> None:
     assert texts[1]["transform"] == [{"filter": "(datum.align === 'right')"}]
     right = [r["label"] for r in spec["datasets"][texts[1]["data"]["name"]] if r["align"] == "right"]
     assert right == ["Support flags late deliveries", "West hub"]  # Apr 15 and May 1: past the axis's middle
+
+
+# The sample's layout: an event on the window's first day (its label at the top left), the story's two events
+# past the middle (their labels run leftwards), and a goal near the top of the scale.
+FULL_WINDOW = (date(2024, 11, 1), date(2026, 10, 1))
+SAMPLE_EVENTS = pl.DataFrame(
+    {
+        "event_id": ["E1", "E2", "E3"],
+        "date": [date(2026, 3, 1), date(2026, 4, 15), date(2024, 11, 1)],
+        "label": [
+            "Meridian Freight changed its Southwest delivery network",
+            "Support flags late deliveries in Southwest",
+            "Dedicated account team for Clinics",
+        ],
+        "region": [None, None, None],
+        "segment": [None, None, None],
+        "kind": ["carrier", "support", "sales"],
+    }
+)
+
+
+def _full_width_twins() -> pl.DataFrame:
+    months = pl.date_range(*FULL_WINDOW, "1mo", eager=True)
+    rows = [
+        {"period": p, "lens": lens, "min_n": 30, "n": 200, "value": v, "ci_low": v - 0.02, "ci_high": v + 0.02}
+        for p in months
+        for lens, v in (("On time as shipped", 0.96), ("On time as received", 0.90))
+    ]
+    return pl.DataFrame(rows)
+
+
+def _goal_text(spec: dict) -> dict:
+    (text,) = [layer for layer in spec["layer"] if layer["mark"]["type"] == "text" and "goal" in str(layer["encoding"])]
+    return text
+
+
+def test_the_goal_label_sits_below_the_right_end_of_its_line_clear_of_the_first_event_label() -> None:
+    """Was: the goal's label sat above the left end of its line, over the label of an event on the window's
+    first day (both at the top left when the goal is near the top of the scale)."""
+    goal = (Target(RECEIVED, 0.985),)
+    spec = twin_trend(_full_width_twins(), "share", "On time", goals=goal, events=SAMPLE_EVENTS).to_dict()
+    text = _goal_text(spec)
+    mark = text["mark"]
+    assert (mark["align"], mark["dx"]) == ("right", -2)  # runs leftwards from the right edge: never cut there
+    assert text["encoding"]["x"] == {"value": {"expr": "width"}}  # the drawn width, container or export
+    assert "'top'" in mark["baseline"]["expr"] and "'bottom'" in mark["baseline"]["expr"]  # below, above at bottom
+    # The first event's label is at the top left; the goal label's room at the right end is clear of it.
+    label = spec["datasets"][text["data"]["name"]][0]["label"]
+    room = (CHART_WIDTH_PX - len(label) * GOAL_CHAR_PX - EVENT_GAP_PX, CHART_WIDTH_PX)
+    side, (start, stop) = event_spans(SAMPLE_EVENTS, *FULL_WINDOW, CHART_WIDTH_PX)[2]  # E3, on the first day
+    assert (side, start) == ("left", 0.0) and stop < room[0]
+
+
+def test_the_goal_label_goes_to_the_left_end_only_when_an_event_label_fills_the_right_end() -> None:
+    late = SAMPLE_EVENTS.filter(pl.col("event_id") == "E1").with_columns(date=pl.lit(date(2026, 9, 20)))
+    goal = (Target(RECEIVED, 0.95),)
+    spec = twin_trend(_full_width_twins(), "share", "On time", goals=goal, events=late).to_dict()
+    text = _goal_text(spec)
+    assert (text["mark"]["align"], text["encoding"]["x"]) == ("left", {"value": 0})
+    # Both ends taken (an event at each end): the right end, where the latest values are read against the goal.
+    spans = [span for _, span in event_spans(pl.concat([late, SAMPLE_EVENTS]), *FULL_WINDOW, CHART_WIDTH_PX)]
+    assert goal_end(["Goal, On time as received: 95.0%"], spans, CHART_WIDTH_PX) == "right"
+    assert goal_end(["Goal"], [], CHART_WIDTH_PX) == "right"
+
+
+def test_the_drawn_goal_label_is_at_the_right_end_and_inside_the_plot() -> None:
+    """Rendered (vl-convert, as the exports are): the label's anchor is the plot's right edge, and a goal at the
+    bottom of the scale puts its label above the line, off the axis labels."""
+    import re
+
+    import vl_convert as vlc
+
+    for value in (0.985, 0.86):  # near the top of the scale; at its bottom
+        chart = twin_trend(_full_width_twins(), "share", "t", goals=(Target(RECEIVED, value),), events=SAMPLE_EVENTS)
+        svg = vlc.vegalite_to_svg(chart.properties(width=CHART_WIDTH_PX, height=300).to_json())
+        found = re.search(r'<text[^>]*transform="translate\(([\d.]+),([\d.]+)\)"[^>]*>Goal, ', svg)
+        assert found is not None, "the goal label is drawn"
+        x, y = float(found.group(1)), float(found.group(2))
+        assert CHART_WIDTH_PX - 4 <= x <= CHART_WIDTH_PX and 0 <= y < 300, (value, x, y)  # below 300: the axis
 
 
 def _chart(at, facet: str) -> tuple[dict, pl.DataFrame]:

@@ -63,3 +63,23 @@ def test_the_view_is_said_in_one_wording_in_the_sidebar_the_header_and_the_chart
     assert any(c.value.endswith(f"\n{said} · by week") for c in at.main.caption), "the page header"
     _, alone = _filters(link, solo=True)
     assert alone.caption[0].value == f"Delivery · {said} · by week"
+
+
+LINK_ALONE = "Link to this chart alone"
+
+
+@pytest.mark.parametrize("embed", [False, True], ids=["chart", "embed"])
+def test_a_chart_alone_keeps_its_exports_but_offers_no_link_to_itself(embed: bool) -> None:
+    """Was: ?chart=<id> (and &embed=true) still offered "Link to this chart alone", a link to itself."""
+    link = {"region": STORY.region, **({"embed": "true"} if embed else {})}
+    _, alone = _filters(link, solo=True)
+    assert not [c.value for c in alone.main.caption if LINK_ALONE in c.value]
+    exports = [d.proto.label for d in alone.get("download_button")]
+    assert exports == ["PNG image", "SVG image", "Data (CSV)", "Data (Excel)"], exports
+
+
+def test_the_full_page_links_each_chart_alone() -> None:
+    _, full = _filters({"region": STORY.region}, solo=False)
+    links = [c.value for c in full.main.caption if LINK_ALONE in c.value]
+    assert links and len(links) == len(full.get("vega_lite_chart")), links
+    assert all("chart=" in link for link in links)

@@ -31,6 +31,8 @@ EVENT_COLOR = "#6a4c93"
 EVENT_FONT_PX, EVENT_CHAR_PX, EVENT_LABEL_PX, EVENT_GAP_PX = 10, 5.6, 180, 6
 EVENT_LANE_PX, EVENT_LANES = 14, 3
 CHART_WIDTH_PX, PANEL_WIDTH_PX, GROUP_WIDTH_PX = 700, 260, 250
+# Goal labels: 11 px text, about 6.2 px a character (to tell whether an event label reaches the goal label's room).
+GOAL_FONT_PX, GOAL_CHAR_PX = 11, 6.2
 MARK = "mark_layer"  # faceted charts: which layer a row of their one dataset feeds (data, goal, event)
 TRUST_LABELS = ("enough data", "below min n: too few to trust", "period still open: so far")
 
@@ -128,15 +130,11 @@ def event_layout(
     `panel` value."""
     if events.is_empty():
         return events.with_columns(align=pl.lit(None, pl.String), lane=pl.lit(None, pl.Int64))
-    days = max((last - first).days, 1)
     aligns: list[str] = []
     lanes: list[int] = []
     taken: dict[object, list[list[tuple[float, float]]]] = {}
-    for row in events.iter_rows(named=True):  # a handful of events, placed one after another
-        x = (row["date"] - first).days / days * width_px
-        wide = min(len(row[text]) * EVENT_CHAR_PX, label_limit(width_px)) + EVENT_GAP_PX
-        side = "left" if x <= width_px / 2 else "right"
-        span = (x, x + wide) if side == "left" else (x - wide, x)
+    spans = event_spans(events, first, last, width_px, text)
+    for row, (side, span) in zip(events.iter_rows(named=True), spans, strict=True):  # a handful, one by one
         used = taken.setdefault(row[panel] if panel else None, [[] for _ in range(EVENT_LANES)])
         free = [i for i, lane in enumerate(used) if all(hi <= span[0] or lo >= span[1] for lo, hi in lane)]
         lane = free[0] if free else min(range(EVENT_LANES), key=lambda i: max(hi for _, hi in used[i]))
@@ -144,6 +142,35 @@ def event_layout(
         aligns.append(side)
         lanes.append(2 + EVENT_LANE_PX * lane)
     return events.with_columns(align=pl.Series(aligns, dtype=pl.String), lane=pl.Series(lanes, dtype=pl.Int64))
+
+
+def event_spans(
+    events: pl.DataFrame, first: date, last: date, width_px: float, text: str = "label"
+) -> list[tuple[str, tuple[float, float]]]:
+    """Per event row: the side its label runs to from its rule (event_layout) and the x pixels it covers."""
+    days = max((last - first).days, 1)
+    out = []
+    for row in events.iter_rows(named=True):
+        x = (row["date"] - first).days / days * width_px
+        wide = min(len(row[text]) * EVENT_CHAR_PX, label_limit(width_px)) + EVENT_GAP_PX
+        side = "left" if x <= width_px / 2 else "right"
+        out.append((side, (x, x + wide) if side == "left" else (x - wide, x)))
+    return out
+
+
+def goal_end(labels: list[str], spans: list[tuple[float, float]], width_px: float) -> str:
+    """The end of its line a full-width chart's goal label goes at: "right", unless an event label (`spans`,
+    event_spans) reaches into that end's room and none into the left end's.
+
+    Why: event labels sit in lanes at the top, and a goal near the top of the scale puts its label there too;
+    at the left end it covered the label of an event on the window's first day. Apart in x, the two never
+    meet, whatever the goal's value. The right end first: that is where the latest values meet the goal."""
+    room = max((len(label) for label in labels), default=0) * GOAL_CHAR_PX + EVENT_GAP_PX
+
+    def taken(lo: float, hi: float) -> bool:
+        return any(a < hi and b > lo for a, b in spans)
+
+    return "left" if taken(width_px - room, width_px) and not taken(0, room) else "right"
 
 
 def label_limit(width_px: float) -> float:
@@ -160,21 +187,31 @@ def _window(data: pl.DataFrame, events: pl.DataFrame | None) -> tuple[date, date
     return dates.min(), dates.max()
 
 
-def _goal_layers(chart: alt.Chart, unit: str, text: str = "label", panel_width: float | None = None) -> list[alt.Chart]:
-    """A dashed line per goal row (`goal`), labelled with `text` above its left end; in a panel `panel_width`
-    wide, below its right end, clear of the event labels at the top and of the panel's first events."""
+def _goal_layers(
+    chart: alt.Chart, unit: str, text: str = "label", panel_width: float | None = None, end: str = "right"
+) -> list[alt.Chart]:
+    """A dashed line per goal row (`goal`), labelled with `text` just below one `end` of it (goal_end), aligned
+    inwards so the label is never cut at the chart's edge; below, not above, the line, so a goal at the top
+    of the scale keeps its label inside the plot. The right end is the chart's width (`panel_width` in a
+    panel, else the drawn width, whatever the container or an export makes it)."""
     tooltip = [alt.Tooltip(f"{text}:N", title="Goal"), alt.Tooltip("goal:Q", title="Value", format=axis_format(unit))]
-    where = (
-        {"align": "right", "baseline": "top", "dx": -2, "dy": 2}
-        if panel_width
-        else {"align": "left", "baseline": "bottom", "dx": 4, "dy": -2}
-    )
+    if end == "left":
+        where, x = {"align": "left", "dx": 4}, alt.value(0)
+    else:
+        where, x = {"align": "right", "dx": -2}, alt.value(panel_width or {"expr": "width"})
     return [
         chart.mark_rule(color=GOAL_COLOR, strokeDash=[6, 3], strokeWidth=1.5).encode(y="goal:Q", tooltip=tooltip),
-        chart.mark_text(color=GOAL_COLOR, fontSize=11, **where).encode(
-            y="goal:Q", x=alt.value(panel_width or 0), text=f"{text}:N"
+        chart.mark_text(color=GOAL_COLOR, fontSize=GOAL_FONT_PX, **_below_unless_at_bottom(), **where).encode(
+            y="goal:Q", x=x, text=f"{text}:N"
         ),
     ]
+
+
+def _below_unless_at_bottom() -> dict[str, Any]:
+    """A goal label's baseline and offset: just below its line, or just above it when the line is at the plot's
+    bottom edge (where the label below would run into the axis labels)."""
+    low = f"scale('y', datum.goal) > height - {GOAL_FONT_PX + 4}"
+    return {"baseline": {"expr": f"{low} ? 'bottom' : 'top'"}, "dy": {"expr": f"{low} ? -2 : 2"}}
 
 
 def _event_layers(
@@ -199,10 +236,14 @@ def _event_layers(
 def _marks(
     goals: tuple[Target, ...], events: pl.DataFrame | None, unit: str, window: tuple[date, date]
 ) -> list[alt.Chart]:
-    """Dashed goal lines labelled at the left, and event rules labelled at the top (details in the tooltip)."""
+    """Dashed goal lines labelled at an end clear of the event labels (goal_end), and event rules labelled at
+    the top (details in the tooltip)."""
     layers: list[alt.Chart] = []
     if goals:
-        layers += _goal_layers(alt.Chart(goal_frame(goals)), unit)
+        rows = goal_frame(goals)
+        spans = [span for _, span in event_spans(events, *window, CHART_WIDTH_PX)] if events is not None else []
+        end = goal_end(rows.get_column("label").to_list(), spans, CHART_WIDTH_PX)
+        layers += _goal_layers(alt.Chart(rows), unit, end=end)
     if events is not None and not events.is_empty():
         placed = event_layout(events, *window, CHART_WIDTH_PX)
         layers += _event_layers(alt.Chart(placed), placed, CHART_WIDTH_PX)

@@ -76,7 +76,8 @@ def tabs(labels: Sequence[str], opened_by: dict[str, tuple[str, ...]] | None = N
 def chart(
     chart_id: str, figure: alt.TopLevelMixin, frame: pl.DataFrame, draw: Callable[[], None] | None = None
 ) -> None:
-    """Draw `figure` (unless a single-chart link asks for another) with its link and exports.
+    """Draw `figure` (unless a single-chart link asks for another) with its exports, and on the full page
+    its link to itself alone.
 
     `frame` is the data the chart draws, offered as CSV and XLSX. `draw` replaces the
     Altair drawing (e.g. a pydeck map), while `figure` still makes the PNG/SVG export.
@@ -91,7 +92,8 @@ def chart(
     else:
         draw()
     link, exports = st.columns([3, 1], vertical_alignment="center")
-    link.caption(f"[Link to this chart alone]({state.share_url({state.CHART: chart_id})})")
+    if solo is None:  # a chart already alone (?chart=, embedded or not) would only link to itself
+        link.caption(f"[Link to this chart alone]({state.share_url({state.CHART: chart_id})})")
     formats = {
         "PNG image": ("png", "image/png", lambda: export.png_bytes(figure)),
         "SVG image": ("svg", "image/svg+xml", lambda: export.svg_text(figure)),

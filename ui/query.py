@@ -21,6 +21,7 @@ from metrics.decisions import events as view_events
 from metrics.decisions import targets as goal_file
 from metrics.decisions.errors import DecisionError
 from ui import data
+from ui import format as fmt
 from ui.state import Choices, Filters
 
 
@@ -125,16 +126,41 @@ def gap_by(internal: str, customer: str, filters: Filters, category: str) -> pl.
 
 
 def gap_sentence(internal: str, customer: str, filters: Filters) -> str | None:
-    """One sentence on the latest period's gap between the two lenses, in points ("so far" while it is open)."""
-    gap = change.latest_gap(
-        twins(internal, customer, filters), metrics.spec(internal).title, metrics.spec(customer).title
-    )
-    if gap is None:
+    """One sentence on the gap between the two lenses in the period the cards show: the last finished one
+    (metrics.analysis.change.finished_and_open_gap); after it, greyed, the open period's values "so far"."""
+    inside, outside = metrics.spec(internal).title, metrics.spec(customer).title
+    finished, still_open = change.finished_and_open_gap(twins(internal, customer, filters), inside, outside)
+    if finished is None and still_open is None:
         return None
-    when = periods.label_of(gap["period"], filters.grain, complete=gap["complete"])
+    if finished is None:  # said plainly, rather than letting an open period stand in for a finished one
+        lines = [f"**No finished {filters.grain} in this view yet:** the gap is read on finished periods only."]
+    else:
+        when = periods.label_of(finished["period"], filters.grain)
+        lines = [
+            f"**{when}:** {_lenses(finished)}: a gap of **{finished['gap_pts']:+.1f} points** between what we"
+            " measure and what customers experience."
+        ]
+        if floor := _too_few(finished, internal, customer):  # the cards grey these values out: say why here too
+            lines[0] += f" :gray-background[fewer than {floor} observations: too few to trust]"
+    if still_open is not None:
+        so_far = periods.label_of(still_open["period"], filters.grain, complete=False)
+        lines.append(f":gray[{so_far}: {_lenses(still_open)}; still open: not compared.]")
+    return "  \n".join(lines)
+
+
+def _too_few(gap: dict, internal: str, customer: str) -> int | None:
+    """The min_n a lens of `gap` falls short of (the cards' rule: n below the metric's min_n), else None."""
+    for name, n in ((internal, gap["n_inside"]), (customer, gap["n_outside"])):
+        if n < metrics.spec(name).min_n:
+            return metrics.spec(name).min_n
+    return None
+
+
+def _lenses(gap: dict) -> str:
+    """Both lenses' values in one period, each with its n (as on the cards)."""
     return (
-        f"**{when}:** {gap['inside']:.1%} of orders left on time, {gap['outside']:.1%} arrived on time: "
-        f"a gap of **{gap['gap_pts']:+.1f} points** between what we measure and what customers experience."
+        f"{gap['inside']:.1%} of orders left on time (n = {fmt.count(gap['n_inside'])}),"
+        f" {gap['outside']:.1%} arrived on time (n = {fmt.count(gap['n_outside'])})"
     )
 
 
