@@ -106,16 +106,21 @@ def test_an_open_bucket_is_never_compared_with_a_finished_one():
     assert moved is not None and moved[1]["value"] == 0.63
 
 
-def test_the_latest_gap_is_read_within_one_period_and_says_whether_it_is_open():
-    twins = pl.DataFrame(
+def _twins(n: list[int]) -> pl.DataFrame:
+    """Two lenses over a finished September and an open October, with these n (shipped, received per month)."""
+    return pl.DataFrame(
         {
             "lens": ["shipped", "received", "shipped", "received"],
             "period": [date(2026, 9, 1), date(2026, 9, 1), date(2026, 10, 1), date(2026, 10, 1)],
-            "n": [100, 100, 40, 40],
+            "n": n,
             "value": [0.95, 0.90, 0.97, 0.70],
             "complete": [True, True, False, False],
         }
     )
+
+
+def test_the_latest_gap_is_read_within_one_period_and_says_whether_it_is_open():
+    twins = _twins([100, 100, 40, 40])
     gap = change.latest_gap(twins, "shipped", "received")
     assert gap is not None and gap["period"] == date(2026, 10, 1) and gap["complete"] is False
     assert gap["gap_pts"] == pytest.approx(-27.0)
@@ -198,15 +203,7 @@ def test_the_nps_mix_names_an_open_quarter_so_far():
 
 def test_the_gap_is_read_in_the_last_finished_period_and_the_open_one_only_beside_it():
     """Was: the gap sentence read the latest period, open or not, while the cards read the last finished one."""
-    twins = pl.DataFrame(
-        {
-            "lens": ["shipped", "received", "shipped", "received"],
-            "period": [date(2026, 9, 1), date(2026, 9, 1), date(2026, 10, 1), date(2026, 10, 1)],
-            "n": [100, 90, 40, 30],
-            "value": [0.95, 0.90, 0.97, 0.70],
-            "complete": [True, True, False, False],
-        }
-    )
+    twins = _twins([100, 90, 40, 30])
     finished, still_open = change.finished_and_open_gap(twins, "shipped", "received")
     assert finished is not None and still_open is not None
     assert (finished["period"], finished["complete"], finished["n_inside"], finished["n_outside"]) == (
