@@ -30,6 +30,13 @@ def captions(at: AppTest) -> str:
     return " ".join(c.value for c in at.caption)
 
 
+def drawn_charts(at: AppTest) -> list[str]:
+    """The ids of the charts ui.page.chart drew, in order: each draws one "PNG image" export keyed `png-<id>`
+    (the element id ends with the key). A chart alone (`chart=`) has no link to itself to read it from."""
+    marker = "-png-"
+    return [b.proto.id.split(marker, 1)[1] for b in at.get("download_button") if marker in b.proto.id]
+
+
 def every_tab(page: str, query: dict | None = None, timeout: float = 180) -> dict[str, AppTest]:
     """The page once per tab of its details (ui.page.tabs: only the open tab's code runs), by tab label."""
     first = run_page(page, query, timeout)

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 import metrics
 from connectors.sample import STORY, generate
 from metrics.taxonomy import load_themes
-from tests.apptest import captions, every_tab, in_every_tab, run_page
+from tests.apptest import captions, drawn_charts, every_tab, in_every_tab, run_page
 from ui import format as fmt
 from ui import verbatims
 from ui.voice import data as voice
@@ -92,8 +92,7 @@ def test_single_chart_link_draws_only_that_chart() -> None:
     at = run({"chart": "voice-theme-impact"})
     assert not at.title, "no header in single-chart mode"
     assert not at.dataframe
-    links = [c.value for c in at.caption if "chart=" in c.value]
-    assert len(links) == 1 and "chart=voice-theme-impact" in links[0]
+    assert len(at.get("vega_lite_chart")) == 1 and drawn_charts(at) == ["voice-theme-impact"]
 
 
 def test_comment_markup_is_shown_literally(tmp_path, monkeypatch) -> None:
