@@ -40,14 +40,14 @@ from tests.browser_harness import (
     CHROMIUM,
     CHROMIUM_ARGS,
     ERROR_SELECTORS,
-    FOOTER_MARK,
+    FOOTER_SHOWN,
     streamlit_server,
 )
 from tests.serve_harness import served
 
 TIMEOUT_MS = 300_000
 DRAWN = f"""() => document.querySelector('[data-testid="stApp"][data-test-script-state="notRunning"]')
-    && document.querySelector('[data-testid="stMain"]')?.innerText.includes('{FOOTER_MARK}')
+    && {FOOTER_SHOWN}
     && {CHARTS_DRAWN}"""
 
 

@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.browser_harness import FOOTER_MARK, choose_period, chromium, streamlit_server, wait_until_drawn
+from tests.browser_harness import FOOTER_SHOWN, choose_period, chromium, streamlit_server, wait_until_drawn
 
 REFERENCE = "one-chart"
 CATALOG = "/catalog"
@@ -39,7 +39,7 @@ MARKS = f"""(() => {{
   new MutationObserver(() => {{
     const app = document.querySelector('[data-testid="stApp"]');
     if (!m.running && app?.getAttribute('data-test-script-state') === 'running') m.running = performance.now();
-    if (!m.footer && document.querySelector('[data-testid="stMain"]')?.innerText.includes('{FOOTER_MARK}'))
+    if (!m.footer && {FOOTER_SHOWN})
       m.footer = performance.now();
   }}).observe(document, {{subtree: true, childList: true, attributes: true}});
 }})();"""

@@ -21,6 +21,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from tests.browser_harness import (
     ERROR_SELECTORS,
     FOOTER_MARK,
+    FOOTER_SHOWN,
     OUTPUT,
     open_filters,
     record_console_errors,
@@ -102,7 +103,7 @@ def settle(tab, url: str) -> None:
     """Wait for the run to end; fail at once on an exception, soon on a run that ended without its footer."""
     main = "document.querySelector('[data-testid=\"stMain\"]')"
     ended = f"() => document.querySelector('{IDLE}') && {main}?.querySelector('h1, {EXCEPTION}')"
-    drawn = f"() => document.querySelector('{EXCEPTION}') || {main}?.innerText.includes('{FOOTER_MARK}')"
+    drawn = f"() => document.querySelector('{EXCEPTION}') || {FOOTER_SHOWN}"
     tab.wait_for_function(ended, timeout=60_000)
     try:  # the last elements of a run can arrive a moment after the app reports it idle
         tab.wait_for_function(drawn, timeout=15_000)
