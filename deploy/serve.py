@@ -149,6 +149,7 @@ def nginx_conf(settings: Settings, ports: list[int], static: Path | None = None)
     static = static or STATIC_HOME / importlib.metadata.version("streamlit")
     listen = str(settings.port)
     upstreams = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;" for p in ports)
+    health_upstreams = "\n".join(f"        server 127.0.0.1:{p} max_fails=0;" for p in ports)
     if settings.server_names:
         guard = f"    server {{\n        listen {listen} default_server;\n        return 444;\n    }}\n"
         names = " ".join(settings.server_names)
@@ -159,6 +160,7 @@ def nginx_conf(settings: Settings, ports: list[int], static: Path | None = None)
     filled = {
         "RUN": str(settings.run_dir),
         "UPSTREAMS": upstreams,
+        "HEALTH_UPSTREAMS": health_upstreams,
         "HOST_GUARD": guard,
         "LISTEN": listen,
         "SERVER_NAMES": names,

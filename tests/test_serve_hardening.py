@@ -94,7 +94,9 @@ def test_generated_nginx_config_is_valid(tmp_path, names) -> None:
     done = _run([serve.NGINX, "-t", "-c", str(conf)], {})
     assert done.returncode == 0, done.stderr
     text = conf.read_text()
-    assert text.count("server 127.0.0.1:91") == 3 and "hash $affinity consistent" in text
+    assert text.count("server 127.0.0.1:91") == 6 and "hash $affinity consistent" in text
+    assert text.count("max_fails=0;") == 3, "the readiness probe's own pool counts no failures"
+    assert "location = /cx/healthz {\n            proxy_pass http://outsidein_health;" in text
     assert ("return 444" in text) is bool(names), "the host guard exists exactly when names are given"
     static = serve.STATIC_HOME / importlib.metadata.version("streamlit")
     assert f"location ^~ /cx/static/ {{\n            alias {static}/;" in text, "nginx serves the bundle"
