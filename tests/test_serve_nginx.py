@@ -76,8 +76,8 @@ class Answer:
 class Proxy:
     settings: serve.Settings
 
-    def get(self, path: str, headers: dict[str, str] | None = None) -> Answer:
-        connection = http.client.HTTPConnection("127.0.0.1", self.settings.port, timeout=10)
+    def get(self, path: str, headers: dict[str, str] | None = None, address: str = "127.0.0.1") -> Answer:
+        connection = http.client.HTTPConnection(address, self.settings.port, timeout=10)
         try:
             connection.request("GET", BASE + path, headers={"Host": "127.0.0.1", **(headers or {})})
             response = connection.getresponse()
@@ -91,9 +91,9 @@ class Proxy:
 
 
 @contextmanager
-def nginx(tmp_path: Path, ports: list[int]) -> Iterator[Proxy]:
+def nginx(tmp_path: Path, ports: list[int], bind: str = "") -> Iterator[Proxy]:
     """Real nginx with the config deploy/serve.py writes, in front of `ports`; stopped on the way out."""
-    settings = serve.Settings(free_port(), len(ports), BASE, ("127.0.0.1",), tmp_path)
+    settings = serve.Settings(free_port(), len(ports), BASE, ("127.0.0.1",), tmp_path, bind=bind)
     for sub in ("tmp/body", "tmp/proxy", "tmp/fastcgi", "tmp/uwsgi", "tmp/scgi"):
         (tmp_path / sub).mkdir(parents=True, exist_ok=True)
     conf = tmp_path / "nginx.conf"
@@ -101,7 +101,7 @@ def nginx(tmp_path: Path, ports: list[int]) -> Iterator[Proxy]:
     proc = subprocess.Popen([serve.NGINX, "-c", str(conf), "-g", "daemon off;"], cwd=ROOT, start_new_session=True)
     try:
         deadline = time.monotonic() + 20
-        while not _listening("127.0.0.1", settings.port):
+        while not _listening(bind or "127.0.0.1", settings.port):
             assert proc.poll() is None, f"nginx stopped: {Proxy(settings).error_log()}"
             assert time.monotonic() < deadline, "nginx did not start listening"
             time.sleep(0.1)
@@ -181,3 +181,15 @@ def test_viewers_go_to_a_live_replica_while_one_refuses_connections(tmp_path, st
         for n in range(20):
             answer = proxy.get("/", {"Cookie": f"outsidein_affinity=viewer{n}"})
             assert (answer.status, answer.replica) == (200, "0")
+
+
+def test_bind_listens_on_that_address_alone(tmp_path, stubs) -> None:
+    """BIND=127.0.0.1: another address of this host (127.0.0.2, loopback too) finds nothing on the port."""
+    with nginx(tmp_path, [s.port for s in stubs], bind="127.0.0.1") as proxy:
+        assert proxy.get("/").status == 200
+        assert not _listening("127.0.0.2", proxy.settings.port)
+
+
+def test_without_bind_nginx_listens_on_every_address(tmp_path, stubs) -> None:
+    with nginx(tmp_path, [s.port for s in stubs]) as proxy:
+        assert proxy.get("/", address="127.0.0.2").status == 200
