@@ -193,3 +193,9 @@ def test_bind_listens_on_that_address_alone(tmp_path, stubs) -> None:
 def test_without_bind_nginx_listens_on_every_address(tmp_path, stubs) -> None:
     with nginx(tmp_path, [s.port for s in stubs]) as proxy:
         assert proxy.get("/", address="127.0.0.2").status == 200
+
+
+@pytest.mark.parametrize(("sent", "seen"), [(None, "http"), ("https", "https"), ("gopher", "http")])
+def test_the_replicas_hear_https_from_a_tls_proxy_in_front(tmp_path, stubs, sent: str | None, seen: str) -> None:
+    with nginx(tmp_path, [s.port for s in stubs]) as proxy:
+        assert proxy.get("/", {"X-Forwarded-Proto": sent} if sent else {}).body == seen
