@@ -24,10 +24,11 @@ run: $(VENV)/.runtime
 
 # Production mode on one host: REPLICAS Streamlit processes (default: one per core) behind nginx on PORT,
 # kept alive by supervisord. BASE_PATH=/cx serves under a prefix; SERVER_NAME limits the accepted host
-# names. Settings and what a container deployment must copy: README, "Hosting".
+# names; BIND=127.0.0.1 listens on that one address. Settings and what a container deployment must copy:
+# README, "Hosting".
 serve: $(VENV)/.runtime nginx
 	PORT=$(PORT) REPLICAS=$(REPLICAS) BASE_PATH=$(BASE_PATH) SERVER_NAME="$(SERVER_NAME)" RUN_DIR=$(RUN_DIR) \
-		$(PY) deploy/serve.py
+		BIND=$(BIND) $(PY) deploy/serve.py
 
 nginx:
 	@test -x /usr/sbin/nginx || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx-light; }

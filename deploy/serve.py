@@ -1,7 +1,8 @@
 """`make serve`: REPLICAS Streamlit processes behind nginx, kept alive by supervisord, on one host.
 
 Settings (environment):
-  PORT=8501          public port nginx listens on (all addresses)
+  PORT=8501          public port nginx listens on
+  BIND=127.0.0.1     the one address nginx listens on (IPv4 or IPv6; default: every IPv4 address)
   REPLICAS=<cores>   Streamlit processes, each on its own loopback port
   BASE_PATH=/cx      serve the whole app under a path prefix (default: none)
   SERVER_NAME="dash.acme.com"  host names accepted (space-separated); others are dropped. Default: any
@@ -19,6 +20,7 @@ from __future__ import annotations
 import gzip
 import importlib.metadata
 import importlib.util
+import ipaddress
 import json
 import os
 import re
@@ -55,6 +57,7 @@ class Settings:
     server_names: tuple[str, ...]
     run_dir: Path
     health_tick: int = 60
+    bind: str = ""  # "" (every IPv4 address) or one address, e.g. "127.0.0.1", "::1"
 
     @classmethod
     def from_env(cls, env: dict[str, str]) -> Settings:
@@ -76,7 +79,43 @@ class Settings:
         tick = env.get("HEALTH_TICK") or "60"
         if tick not in ("5", "60", "3600"):
             raise SettingError(f"HEALTH_TICK must be 5, 60 or 3600 (supervisord's TICK events), not {tick!r}")
-        return cls(port, replicas, f"/{base}" if base else "", names, run_dir, int(tick))
+        bind = bind_address(env.get("BIND") or "")
+        return cls(port, replicas, f"/{base}" if base else "", names, run_dir, int(tick), bind)
+
+
+def bind_address(text: str) -> str:
+    """BIND as nginx's listen wants it: "" or one IPv4/IPv6 address (a host name could resolve to several)."""
+    text = text.strip()
+    if not text:
+        return ""
+    try:
+        address = ipaddress.ip_address(text.removeprefix("[").removesuffix("]"))
+    except ValueError:
+        raise SettingError(f"BIND {text!r} must be one IPv4 or IPv6 address, e.g. 127.0.0.1 or ::1") from None
+    if isinstance(address, ipaddress.IPv6Address) and address.scope_id:
+        raise SettingError(f"BIND {text!r}: nginx cannot listen on an address with a %zone")
+    return str(address)
+
+
+def listen_on(settings: Settings) -> str:
+    """nginx's `listen` argument: the port alone (every IPv4 address, as before BIND), or address:port."""
+    return f"{url_host(settings.bind)}:{settings.port}" if settings.bind else str(settings.port)
+
+
+def url_host(address: str) -> str:
+    """An address as it stands before `:port` (IPv6 in brackets)."""
+    return f"[{address}]" if ":" in address else address
+
+
+def public_url(settings: Settings) -> str:
+    """Where viewers find the dashboard, for the start-up line."""
+    if settings.server_names:
+        host = settings.server_names[0]
+    elif settings.bind and not ipaddress.ip_address(settings.bind).is_unspecified:
+        host = url_host(settings.bind)
+    else:
+        host = "localhost"
+    return f"http://{host}:{settings.port}{settings.base_path}/"
 
 
 def cookie_secret(env: dict[str, str]) -> str:
@@ -147,8 +186,9 @@ def static_bundle(home: Path = STATIC_HOME) -> Path:
 def nginx_conf(settings: Settings, ports: list[int], static: Path | None = None) -> str:
     """The nginx config; `static` is the folder of Streamlit's frontend copy (static_bundle)."""
     static = static or STATIC_HOME / importlib.metadata.version("streamlit")
-    listen = str(settings.port)
+    listen = listen_on(settings)
     upstreams = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;" for p in ports)
+    health_upstreams = "\n".join(f"        server 127.0.0.1:{p} max_fails=0;" for p in ports)
     if settings.server_names:
         guard = f"    server {{\n        listen {listen} default_server;\n        return 444;\n    }}\n"
         names = " ".join(settings.server_names)
@@ -159,6 +199,7 @@ def nginx_conf(settings: Settings, ports: list[int], static: Path | None = None)
     filled = {
         "RUN": str(settings.run_dir),
         "UPSTREAMS": upstreams,
+        "HEALTH_UPSTREAMS": health_upstreams,
         "HOST_GUARD": guard,
         "LISTEN": listen,
         "SERVER_NAMES": names,
@@ -233,7 +274,7 @@ def main() -> int:
     except SettingError as exc:
         print(f"make serve: {exc}", file=sys.stderr)
         return 2
-    where = f"http://{(settings.server_names or ('localhost',))[0]}:{settings.port}{settings.base_path}/"
+    where = public_url(settings)
     print(f"Outside-In: {settings.replicas} replicas behind nginx on {where} (logs in {settings.run_dir})")
     supervisord = BIN / "supervisord"
     os.execv(str(supervisord), [str(supervisord), "-c", str(conf)])

@@ -3,6 +3,9 @@ start (ui.data.warm_up) that fills it for the Overview before /healthz says read
 
 from __future__ import annotations
 
+import logging
+import threading
+
 import polars as pl
 import pytest
 
@@ -181,3 +184,39 @@ def test_the_later_warm_up_fills_what_the_segments_page_reads_and_keeps_no_per_c
 def _bounds():
     choices = query.choices()
     return choices.first, choices.last
+
+
+@pytest.fixture
+def context_warnings():
+    """Streamlit's "missing ScriptRunContext" warnings as logged (its logger does not propagate: caplog misses it)."""
+    from streamlit.runtime.scriptrunner_utils import script_run_context
+
+    class Kept(logging.Handler):
+        def __init__(self) -> None:
+            super().__init__()
+            self.records: list[logging.LogRecord] = []
+
+        def emit(self, record: logging.LogRecord) -> None:
+            self.records.append(record)
+
+    handler = Kept()
+    script_run_context._LOGGER.addHandler(handler)
+    yield handler.records
+    script_run_context._LOGGER.removeHandler(handler)
+
+
+def test_the_warm_up_logs_no_missing_context_warning_and_other_threads_still_do(
+    app_sources, monkeypatch, context_warnings
+):
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    monkeypatch.setattr(readiness, "_READY", readiness.threading.Event())
+    data.refresh()
+    query._compute.clear()  # a fresh server: the warm-up computes, calling cached functions with no session
+    data.warm_up().join(600)
+    assert readiness.is_ready()
+    assert [r.getMessage() for r in context_warnings] == []
+    other = threading.Thread(target=get_script_run_ctx, name="a-page-thread")
+    other.start()
+    other.join()
+    assert [r.threadName for r in context_warnings] == ["a-page-thread"], "only the warm-up's is dropped"

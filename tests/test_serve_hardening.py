@@ -6,6 +6,7 @@ import asyncio
 import importlib.metadata
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -75,6 +76,11 @@ def test_app_refuses_to_start_with_the_example_cookie_secret(tmp_path) -> None:
         ({"BASE_PATH": "/../etc"}, "BASE_PATH"),
         ({"REPLICAS": "many"}, "whole numbers"),
         ({"SERVER_NAME": "a.test;evil"}, "SERVER_NAME"),
+        ({"BIND": "localhost"}, "BIND 'localhost' must be one IPv4 or IPv6 address"),
+        ({"BIND": "10.0.0.300"}, "BIND"),
+        ({"BIND": "127.0.0.1 10.0.0.1"}, "BIND"),
+        ({"BIND": "127.0.0.1:8600"}, "BIND"),
+        ({"BIND": "fe80::1%eth0"}, "%zone"),
     ],
 )
 def test_make_serve_refuses_bad_settings_in_one_line(tmp_path, env: dict, message: str) -> None:
@@ -94,10 +100,46 @@ def test_generated_nginx_config_is_valid(tmp_path, names) -> None:
     done = _run([serve.NGINX, "-t", "-c", str(conf)], {})
     assert done.returncode == 0, done.stderr
     text = conf.read_text()
-    assert text.count("server 127.0.0.1:91") == 3 and "hash $affinity consistent" in text
+    assert text.count("server 127.0.0.1:91") == 6 and "hash $affinity consistent" in text
+    assert text.count("max_fails=0;") == 3, "the readiness probe's own pool counts no failures"
+    assert "location = /cx/healthz {\n            proxy_pass http://outsidein_health;" in text
     assert ("return 444" in text) is bool(names), "the host guard exists exactly when names are given"
     static = serve.STATIC_HOME / importlib.metadata.version("streamlit")
     assert f"location ^~ /cx/static/ {{\n            alias {static}/;" in text, "nginx serves the bundle"
+
+
+@pytest.mark.parametrize(
+    ("bind", "listen", "url"),
+    [
+        ("", "listen 8600;", "http://localhost:8600/cx/"),
+        ("127.0.0.1", "listen 127.0.0.1:8600;", "http://127.0.0.1:8600/cx/"),
+        (" [::1] ", "listen [::1]:8600;", "http://[::1]:8600/cx/"),
+        ("0:0::0", "listen [::]:8600;", "http://localhost:8600/cx/"),
+    ],
+)
+def test_bind_gives_nginx_one_address(tmp_path, bind: str, listen: str, url: str) -> None:
+    settings = serve.Settings.from_env({"PORT": "8600", "BASE_PATH": "/cx", "RUN_DIR": str(tmp_path), "BIND": bind})
+    for sub in ("tmp/body", "tmp/proxy", "tmp/fastcgi", "tmp/uwsgi", "tmp/scgi"):
+        (tmp_path / sub).mkdir(parents=True)
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(serve.nginx_conf(settings, [9101, 9102]))
+    assert f"\n        {listen}\n" in conf.read_text()
+    assert serve.public_url(settings) == url
+    if ":" not in bind or _ipv6_loopback():  # nginx -t binds the address too
+        done = _run([serve.NGINX, "-t", "-c", str(conf)], {})
+        assert done.returncode == 0, done.stderr
+    named = serve.Settings.from_env({"PORT": "8600", "RUN_DIR": str(tmp_path), "BIND": bind, "SERVER_NAME": "a.b"})
+    guard = "listen " + listen.removeprefix("listen ").removesuffix(";") + " default_server;"
+    assert guard in serve.nginx_conf(named, [9101]), "the host guard listens on the same address"
+
+
+def _ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
 
 
 def test_replicas_share_settings_and_never_see_the_secret_in_their_command(tmp_path) -> None:

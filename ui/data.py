@@ -129,6 +129,7 @@ def warm_up() -> threading.Thread:
         _LOG.info("data warm-up: every page's default view ready in %.1f s", time.perf_counter() - started)
 
     _log_to_stderr()
+    _quiet_missing_context_warning()
     thread = threading.Thread(target=load, name=_WARM_UP, daemon=True)
     thread.start()
     return thread
@@ -142,6 +143,28 @@ def _log_to_stderr() -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
         _LOG.addHandler(handler)
         _LOG.setLevel(logging.INFO)
+
+
+# Streamlit's logger for the warning below (propagate=False: a filter must sit on this very logger).
+_CONTEXT_LOGGER = "streamlit.runtime.scriptrunner_utils.script_run_context"
+
+
+class _WarmUpContextFilter(logging.Filter):
+    """Drops "Thread 'outside-in-data-warm-up': missing ScriptRunContext!" and nothing else.
+
+    The warm-up calls the pages' cached functions with no session on purpose, to fill the caches every session
+    shares, and Streamlit warns on each call made outside a script run: 7-14 lines at every replica start that
+    say nothing wrong. The same warning from any other thread (e.g. one a page starts) still shows.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.threadName == _WARM_UP and "missing ScriptRunContext" in str(record.msg))
+
+
+def _quiet_missing_context_warning() -> None:
+    logger = logging.getLogger(_CONTEXT_LOGGER)
+    if not any(isinstance(f, _WarmUpContextFilter) for f in logger.filters):
+        logger.addFilter(_WarmUpContextFilter())
 
 
 def _default_view(*, first_only: bool) -> None:
