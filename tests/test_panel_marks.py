@@ -22,8 +22,10 @@ from ui.charts_trend import (
     EVENT_LABEL_PX,
     EVENT_LANE_PX,
     GOAL_CHAR_PX,
+    HALF_WIDTH_PX,
     MARK,
     PANEL_WIDTH_PX,
+    band_trend,
     event_layout,
     event_spans,
     goal_end,
@@ -258,6 +260,42 @@ def test_the_drawn_goal_label_is_at_the_right_end_and_inside_the_plot() -> None:
         assert found is not None, "the goal label is drawn"
         x, y = float(found.group(1)), float(found.group(2))
         assert CHART_WIDTH_PX - 4 <= x <= CHART_WIDTH_PX and 0 <= y < 300, (value, x, y)  # below 300: the axis
+
+
+def _event_texts(spec: dict) -> list[dict]:
+    return [layer for layer in spec["layer"] if layer["mark"]["type"] == "text" and "lane" in str(layer["encoding"])]
+
+
+def test_close_events_on_a_half_width_chart_take_separate_lanes() -> None:
+    """Was: a chart in half the page (Satisfaction's NPS, CSAT, CES) placed its labels for CHART_WIDTH_PX, where
+    the first day's label and the story's are apart; drawn half as wide they overprinted ("for CMeridian")."""
+    both = SAMPLE_EVENTS.filter(pl.col("event_id").is_in(["E1", "E3"]))
+    clinics, meridian = "Dedicated account team for Clinics", both.get_column("label")[0]
+    assert event_layout(both, *FULL_WINDOW, CHART_WIDTH_PX).get_column("lane").to_list() == [2, 2]  # apart there
+    # Half as wide: Mar 1 2026 sits at 236 px and its label runs left to 66 px, over Nov 1's, which runs to 170 px.
+    spans = [span for _, span in event_spans(both, *FULL_WINDOW, HALF_WIDTH_PX)]
+    assert spans[0][0] < spans[1][1], "they would overlap in one lane"
+    frame = _full_width_twins().filter(pl.col("lens") == "On time as received").drop("lens", "min_n")
+    spec = band_trend(frame, "share", 30, "Received", "By month", events=both, width_px=HALF_WIDTH_PX).to_dict()
+    texts = _event_texts(spec)
+    assert {t["mark"]["limit"] for t in texts} == {label_limit(HALF_WIDTH_PX)}  # a left label stops at the edge
+    lanes = {r["label"]: r["lane"] for t in texts for r in spec["datasets"][t["data"]["name"]]}
+    assert lanes == {clinics: 2 + EVENT_LANE_PX, meridian: 2}  # the first placed (by row) keeps the top lane
+
+
+def test_the_satisfaction_pages_half_width_trends_place_their_labels_for_half_the_page() -> None:
+    at = run_page("pages/satisfaction.py", {"chart": "satisfaction-nps-trend"})
+    assert not at.exception, [e.value for e in at.exception]
+    (chart,) = at.get("vega_lite_chart")
+    texts = _event_texts(json.loads(chart.proto.spec))
+    assert texts and {t["mark"]["limit"] for t in texts} == {label_limit(HALF_WIDTH_PX)}
+    rows = pl.concat(
+        [pl.from_arrow(pa.ipc.open_stream(d.data.data).read_all()) for d in chart.proto.datasets],
+        how="diagonal_relaxed",
+    )
+    lanes = dict(rows.filter(pl.col("lane").is_not_null()).select("label", "lane").unique().iter_rows())
+    story = f"{STORY.carrier} changed its {STORY.region} delivery network"
+    assert lanes[story] != lanes[f"Dedicated account team for {STORY.focus_segment}"]
 
 
 def _chart(at, facet: str) -> tuple[dict, pl.DataFrame]:

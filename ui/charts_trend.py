@@ -27,10 +27,11 @@ GOAL_COLOR = "#2e7d32"
 EVENT_COLOR = "#6a4c93"
 # Event labels: 10 px text about 5.6 px a character, at most 180 px (the tooltip has the rest), in up to three
 # lanes 14 px apart; placed for a chart CHART_WIDTH_PX wide (the wide layout's full-width charts are wider, so
-# labels placed apart stay apart) or a panel's width.
+# labels placed apart stay apart), HALF_WIDTH_PX in half a page's width (st.columns(2): half of it less the
+# columns' gap) or a panel's width.
 EVENT_FONT_PX, EVENT_CHAR_PX, EVENT_LABEL_PX, EVENT_GAP_PX = 10, 5.6, 180, 6
 EVENT_LANE_PX, EVENT_LANES = 14, 3
-CHART_WIDTH_PX, PANEL_WIDTH_PX, GROUP_WIDTH_PX = 700, 260, 250
+CHART_WIDTH_PX, HALF_WIDTH_PX, PANEL_WIDTH_PX, GROUP_WIDTH_PX = 700, 340, 260, 250
 # Goal labels: 11 px text, about 6.2 px a character (to tell whether an event label reaches the goal label's room).
 GOAL_FONT_PX, GOAL_CHAR_PX = 11, 6.2
 MARK = "mark_layer"  # faceted charts: which layer a row of their one dataset feeds (data, goal, event)
@@ -234,19 +235,23 @@ def _event_layers(
 
 
 def _marks(
-    goals: tuple[Target, ...], events: pl.DataFrame | None, unit: str, window: tuple[date, date]
+    goals: tuple[Target, ...],
+    events: pl.DataFrame | None,
+    unit: str,
+    window: tuple[date, date],
+    width_px: float = CHART_WIDTH_PX,
 ) -> list[alt.Chart]:
     """Dashed goal lines labelled at an end clear of the event labels (goal_end), and event rules labelled at
-    the top (details in the tooltip)."""
+    the top (details in the tooltip), placed for a chart `width_px` wide."""
     layers: list[alt.Chart] = []
     if goals:
         rows = goal_frame(goals)
-        spans = [span for _, span in event_spans(events, *window, CHART_WIDTH_PX)] if events is not None else []
-        end = goal_end(rows.get_column("label").to_list(), spans, CHART_WIDTH_PX)
+        spans = [span for _, span in event_spans(events, *window, width_px)] if events is not None else []
+        end = goal_end(rows.get_column("label").to_list(), spans, width_px)
         layers += _goal_layers(alt.Chart(rows), unit, end=end)
     if events is not None and not events.is_empty():
-        placed = event_layout(events, *window, CHART_WIDTH_PX)
-        layers += _event_layers(alt.Chart(placed), placed, CHART_WIDTH_PX)
+        placed = event_layout(events, *window, width_px)
+        layers += _event_layers(alt.Chart(placed), placed, width_px)
     return layers
 
 
@@ -313,12 +318,14 @@ def band_trend(
     reference: float | None = None,
     goals: tuple[Target, ...] = (),
     events: pl.DataFrame | None = None,
+    width_px: float = CHART_WIDTH_PX,
 ) -> alt.LayerChart:
     """Line with its 95 % band; `frame`: period, n, value, ci_low, ci_high (null bounds draw no band).
-    `goals` and `events` as in twin_trend."""
+    `goals` and `events` as in twin_trend, their labels placed for the width the chart is laid out in
+    (`width_px`: HALF_WIDTH_PX in half a page's width, where labels placed for CHART_WIDTH_PX overprinted)."""
     data = with_trust(frame, min_n)
     base = alt.Chart(data).encode(x=period_x(data))
-    marks = _marks(goals, events, unit, _window(data, events))
+    marks = _marks(goals, events, unit, _window(data, events), width_px)
     title_ = alt.Title(title, subtitle=subtitle, anchor="start")
 
     return alt.layer(*_layers(base, unit, reference, _tooltip(unit)), *marks, title=title_, height=300)
