@@ -8,6 +8,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+import altair as alt
 import polars as pl
 import pyarrow as pa
 import pytest
@@ -296,6 +297,48 @@ def test_the_satisfaction_pages_half_width_trends_place_their_labels_for_half_th
     lanes = dict(rows.filter(pl.col("lane").is_not_null()).select("label", "lane").unique().iter_rows())
     story = f"{STORY.carrier} changed its {STORY.region} delivery network"
     assert lanes[story] != lanes[f"Dedicated account team for {STORY.focus_segment}"]
+
+
+def test_the_data_is_drawn_below_the_event_labels_lanes() -> None:
+    """Was: the labels in the top lanes sat on the ~96 % shipped line, which ran through the text. The value
+    scale's range ends below the lanes in use; no layer is added for it."""
+    spec = twin_trend(_full_width_twins(), "share", "On time", events=SAMPLE_EVENTS).to_dict()
+    lanes = [r["lane"] for t in _event_texts(spec) for r in spec["datasets"][t["data"]["name"]]]
+    room = max(lanes) + EVENT_LANE_PX
+    assert sorted(set(lanes)) == [2, 2 + EVENT_LANE_PX] and room == 2 + 2 * EVENT_LANE_PX  # two lanes in use
+    scaled = [layer["encoding"]["y"]["scale"] for layer in spec["layer"] if layer["mark"]["type"] in ("area", "line")]
+    assert scaled == [{"range": [{"expr": "height"}, room], "zero": False}] * 2
+    # band, line and points; the events' rule and their labels (left and right): nothing more
+    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["area", "line", "point", "rule", "text", "text"]
+    plain = twin_trend(_full_width_twins(), "share", "On time").to_dict()  # no labels: the whole height
+    assert plain["layer"][0]["encoding"]["y"]["scale"] == {"zero": False}
+
+
+def _drawn(chart: alt.LayerChart) -> tuple[list[float], list[float]]:
+    """Rendered (vl-convert, as the exports are): the y of every vertex of the lines, and of every event label's
+    baseline, in the plot's pixels (0 at its top)."""
+    import re
+
+    import vl_convert as vlc
+
+    svg = vlc.vegalite_to_svg(chart.properties(width=CHART_WIDTH_PX, height=300).to_json())
+    lines = re.findall(r'<g class="mark-line role-mark[^"]*"[^>]*>(.*?)</g>', svg, re.S)
+    labels = re.findall(r'<g class="mark-text role-mark[^"]*"[^>]*>(.*?)</g>', svg, re.S)
+    ys = [float(y) for line in lines for y in re.findall(r"[ML]-?[\d.]+,(-?[\d.]+)", line)]
+    baselines = [float(y) for text in labels for y in re.findall(r'translate\(-?[\d.]+,(-?[\d.]+)\)"', text)]
+    return ys, baselines
+
+
+def test_the_drawn_lines_stay_below_the_drawn_event_labels() -> None:
+    """Shipped at 100 % in the last months: its line reaches the plot's top, where the labels are."""
+    shipped = pl.col("lens") == "On time as shipped"
+    at_top = _full_width_twins().with_columns(
+        value=pl.when(shipped).then(1.0).otherwise("value"), ci_high=pl.when(shipped).then(1.0).otherwise("ci_high")
+    )
+    ys, _ = _drawn(twin_trend(at_top, "share", "t"))
+    assert min(ys) == 0, "without labels the line runs along the top"
+    ys, baselines = _drawn(twin_trend(at_top, "share", "t", events=SAMPLE_EVENTS))
+    assert baselines and min(ys) >= max(baselines) + 4, (min(ys), baselines)  # clear of the lowest label's descenders
 
 
 def _chart(at, facet: str) -> tuple[dict, pl.DataFrame]:

@@ -10,7 +10,7 @@ vertical rules.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 import altair as alt
 import polars as pl
@@ -89,12 +89,18 @@ def _trust_points(lenses: alt.Scale | None) -> dict[str, Any]:
 
 
 def _layers(
-    base: alt.Chart, unit: str, reference: float | None, tooltip: list[alt.Tooltip], lensed: pl.DataFrame | None = None
+    base: alt.Chart,
+    unit: str,
+    reference: float | None,
+    tooltip: list[alt.Tooltip],
+    lensed: pl.DataFrame | None = None,
+    room_px: int = 0,
 ) -> list[alt.Chart]:
     """Band, line and sample-size-coded points: in the customer colour, or, given the frame's `lens` column
-    (`lensed`), one of each per lens."""
+    (`lensed`), one of each per lens; below the top `room_px` pixels (value_scale)."""
     axis = alt.Axis(format=axis_format(unit))
-    zoom = alt.Scale(zero=False)  # the change (or the gap between lenses) is the story, not the distance from 0
+    # zero=False: the change (or the gap between lenses) is the story, not the distance from 0
+    zoom = value_scale(room_px, zero=False)
     paint, mark = ({"color": lens_color(lensed)}, {}) if lensed is not None else ({}, {"color": CUSTOMER_COLOR})
     layers = [
         base.mark_area(opacity=0.18, **mark).encode(
@@ -234,13 +240,41 @@ def _event_layers(
     return layers
 
 
+class Marks(NamedTuple):
+    """A trend's goal and event layers, and the pixels its value scale keeps clear of data at the top for the
+    event labels (label_room; give it to value_scale)."""
+
+    layers: list[alt.Chart]
+    room_px: int = 0
+
+
+def label_room(placed: pl.DataFrame) -> int:
+    """The pixels at the top of the plot that the event labels (event_layout's lanes) take: down to the lowest
+    lane in use, plus a lane (the label's height and a gap); 0 without labels."""
+    return 0 if placed.is_empty() else placed.select(pl.max("lane")).item() + EVENT_LANE_PX
+
+
+def value_scale(room_px: int, **props: Any) -> alt.Scale:
+    """The scale of a trend's values (`props`: e.g. zero=False), drawn below the top `room_px` pixels.
+
+    Why: the event labels sit in lanes at the top, and data near the top of the scale (on time as shipped at
+    ~96 %) ran through them. Ending the range below the lanes keeps that room free of data, with no layer added
+    (each layer costs every viewer's browser time) and the axis's ticks still on nice values of the data's own
+    domain (it stops below the labels; extending the domain instead put ticks such as 105 % above the data). A
+    white halo would not do it alone: a text mark's stroke is painted over its fill, eating into the letters,
+    so a halo needs a second text layer under each label layer."""
+    if not room_px:
+        return alt.Scale(**props)
+    return alt.Scale(range=[{"expr": "height"}, room_px], **props)
+
+
 def _marks(
     goals: tuple[Target, ...],
     events: pl.DataFrame | None,
     unit: str,
     window: tuple[date, date],
     width_px: float = CHART_WIDTH_PX,
-) -> list[alt.Chart]:
+) -> Marks:
     """Dashed goal lines labelled at an end clear of the event labels (goal_end), and event rules labelled at
     the top (details in the tooltip), placed for a chart `width_px` wide."""
     layers: list[alt.Chart] = []
@@ -249,14 +283,15 @@ def _marks(
         spans = [span for _, span in event_spans(events, *window, width_px)] if events is not None else []
         end = goal_end(rows.get_column("label").to_list(), spans, width_px)
         layers += _goal_layers(alt.Chart(rows), unit, end=end)
-    if events is not None and not events.is_empty():
-        placed = event_layout(events, *window, width_px)
-        layers += _event_layers(alt.Chart(placed), placed, width_px)
-    return layers
+    if events is None or events.is_empty():
+        return Marks(layers)
+    placed = event_layout(events, *window, width_px)
+    return Marks([*layers, *_event_layers(alt.Chart(placed), placed, width_px)], label_room(placed))
 
 
-def rules(goals: tuple[Target, ...], events: pl.DataFrame | None, unit: str, frame: pl.DataFrame) -> list[alt.Chart]:
-    """The goal lines and labelled event rules for any other chart over `frame`'s periods (layer them on it)."""
+def rules(goals: tuple[Target, ...], events: pl.DataFrame | None, unit: str, frame: pl.DataFrame) -> Marks:
+    """The goal lines and labelled event rules for any other chart over `frame`'s periods (layer `layers` on it,
+    its values on value_scale(`room_px`))."""
     return _marks(goals, events, unit, _window(frame, events))
 
 
@@ -327,8 +362,8 @@ def band_trend(
     base = alt.Chart(data).encode(x=period_x(data))
     marks = _marks(goals, events, unit, _window(data, events), width_px)
     title_ = alt.Title(title, subtitle=subtitle, anchor="start")
-
-    return alt.layer(*_layers(base, unit, reference, _tooltip(unit)), *marks, title=title_, height=300)
+    layers = _layers(base, unit, reference, _tooltip(unit), room_px=marks.room_px)
+    return alt.layer(*layers, *marks.layers, title=title_, height=300)
 
 
 def twin_trend(
@@ -347,7 +382,7 @@ def twin_trend(
     tooltip = _tooltip(unit, [alt.Tooltip("lens:N", title="Lens")])
     marks = _marks(goals, events, unit, _window(data, events))
     title_ = alt.Title(title, subtitle=_with_low_n_note(subtitle, data) or alt.Undefined, anchor="start")
-    return alt.layer(*_layers(base, unit, None, tooltip, data), *marks, title=title_, height=300)
+    return alt.layer(*_layers(base, unit, None, tooltip, data, marks.room_px), *marks.layers, title=title_, height=300)
 
 
 def lead_time_lines(
@@ -359,19 +394,20 @@ def lead_time_lines(
 ) -> alt.LayerChart:
     """Median and p90 lead time per lens. `frame`: period, lens, stat (median|p90), days. `goals` and
     `events` as in twin_trend (a lead-time goal is in days: met at or below it)."""
+    marks = _marks(goals, events, "days", _window(frame, events))
     lines = (
         alt.Chart(frame)
         .mark_line(point=True)
         .encode(
             x=period_x(frame),
-            y=alt.Y("days:Q", title="Days"),
+            y=alt.Y("days:Q", title="Days", scale=value_scale(marks.room_px)),
             color=lens_color(frame),
             strokeDash=alt.StrokeDash("stat:N", title=None, legend=alt.Legend(orient="top")),
             tooltip=["period:T", "lens:N", "stat:N", alt.Tooltip("days:Q", format=".1f")],
         )
     )
     title_ = alt.Title(title, subtitle=subtitle or alt.Undefined, anchor="start")
-    return alt.layer(lines, *_marks(goals, events, "days", _window(frame, events)), title=title_, height=280)
+    return alt.layer(lines, *marks.layers, title=title_, height=280)
 
 
 def keyed_lines(
@@ -390,10 +426,11 @@ def keyed_lines(
     if "complete" not in labelled.columns:
         labelled = labelled.with_columns(complete=pl.lit(True))
     fmt = axis_format(unit)
+    marks = _marks(goals, events, unit, _window(frame, events))
     color = alt.Color("series:N", title=" · ".join(keys), legend=alt.Legend(orient="right"))
     base = alt.Chart(labelled.sort("period", "series")).encode(
         x=period_x(frame),
-        y=alt.Y("value:Q", title=None, axis=alt.Axis(format=fmt)),
+        y=alt.Y("value:Q", title=None, axis=alt.Axis(format=fmt), scale=value_scale(marks.room_px)),
         color=color,
         tooltip=["period:T", "series:N", alt.Tooltip("value:Q", format=fmt), alt.Tooltip("n:Q", format=",")],
     )
@@ -402,9 +439,8 @@ def keyed_lines(
     )
     if not labelled.get_column("complete").all():
         subtitle = f"{subtitle}; hollow: period still open (so far)"
-    marks = _marks(goals, events, unit, _window(frame, events))
     title_ = alt.Title(title, subtitle=subtitle, anchor="start")
-    return alt.layer(base.mark_line(), points, *marks, title=title_, height=320)
+    return alt.layer(base.mark_line(), points, *marks.layers, title=title_, height=320)
 
 
 def small_multiples(
