@@ -17,7 +17,7 @@ import polars as pl
 
 import metrics
 from metrics.decisions.targets import Target
-from ui.charts import CUSTOMER_COLOR, lens_color, lens_scale
+from ui.charts import CUSTOMER_COLOR, OPEN_NOTE, lens_color, lens_scale
 from ui.format import UNIT_AXIS_FORMAT
 from ui.format import value as format_value
 from ui.period_axis import period_x
@@ -35,6 +35,7 @@ CHART_WIDTH_PX, HALF_WIDTH_PX, PANEL_WIDTH_PX, GROUP_WIDTH_PX = 700, 340, 260, 2
 # Goal labels: 11 px text, about 6.2 px a character (to tell whether an event label reaches the goal label's room).
 GOAL_FONT_PX, GOAL_CHAR_PX = 11, 6.2
 MARK = "mark_layer"  # faceted charts: which layer a row of their one dataset feeds (data, goal, event)
+# Each "<state>: <why>" (the tooltip's words); the legend names the state only, the subtitle says why.
 TRUST_LABELS = ("enough data", "below min n: too few to trust", "period still open: so far")
 
 
@@ -66,16 +67,32 @@ def _tooltip(unit: str, extra: list[alt.Tooltip] | None = None) -> list[alt.Tool
     ]
 
 
-def _trust_points(lenses: alt.Scale | None) -> dict[str, Any]:
-    """Fill and stroke of the points: hollow where n < min_n. One line: the trust legend says so. Per lens:
-    the lens colours the stroke and (when trusted) the fill; the subtitle explains hollow points."""
+def trust_states(data: pl.DataFrame) -> list[str]:
+    """The TRUST_LABELS some row of `data` (with_trust) has, in their order: the states a trust legend lists."""
+    present = set(data.get_column("trust").unique().to_list())
+    return [label for label in TRUST_LABELS if label in present]
+
+
+def _trust_legend(states: list[str]) -> alt.Legend:
+    """The trust legend: only the `states` the chart's points have (trust_states; the scale keeps every state's
+    colour), each named by the part of its label before the colon. Why: in half a page the whole labels were
+    cut mid-word ("too few to t…") and states no point had were listed; the subtitle says what hollow means."""
+    return alt.Legend(
+        orient="top", symbolStrokeColor=LOW_N_COLOR, values=states, labelExpr="split(datum.label, ':')[0]"
+    )
+
+
+def _trust_points(lenses: alt.Scale | None, states: list[str]) -> dict[str, Any]:
+    """Fill and stroke of the points: hollow where n < min_n. One line: the trust legend lists the `states`
+    drawn. Per lens: the lens colours the stroke and (when trusted) the fill; the subtitle explains hollow
+    points."""
     if lenses is None:
         return {
             "fill": alt.Fill(
                 "trust:N",
                 title=None,
                 scale=alt.Scale(domain=list(TRUST_LABELS), range=[CUSTOMER_COLOR, "white", "white"]),
-                legend=alt.Legend(orient="top", symbolStrokeColor=LOW_N_COLOR),
+                legend=_trust_legend(states),
             ),
             "stroke": alt.Stroke(
                 "trust:N",
@@ -95,9 +112,11 @@ def _layers(
     tooltip: list[alt.Tooltip],
     lensed: pl.DataFrame | None = None,
     room_px: int = 0,
+    states: list[str] | None = None,
 ) -> list[alt.Chart]:
-    """Band, line and sample-size-coded points: in the customer colour, or, given the frame's `lens` column
-    (`lensed`), one of each per lens; below the top `room_px` pixels (value_scale)."""
+    """Band, line and sample-size-coded points: in the customer colour with a legend of the trust `states`
+    drawn (trust_states), or, given the frame's `lens` column (`lensed`), one of each per lens; below the top
+    `room_px` pixels (value_scale)."""
     axis = alt.Axis(format=axis_format(unit))
     # zero=False: the change (or the gap between lenses) is the story, not the distance from 0
     zoom = value_scale(room_px, zero=False)
@@ -108,7 +127,9 @@ def _layers(
         ),
         base.mark_line(**mark).encode(y=alt.Y("value:Q", axis=axis, scale=zoom), **paint),
         base.mark_point(size=40, strokeWidth=1.5, opacity=1).encode(
-            y="value:Q", tooltip=tooltip, **_trust_points(lens_scale(lensed) if lensed is not None else None)
+            y="value:Q",
+            tooltip=tooltip,
+            **_trust_points(lens_scale(lensed) if lensed is not None else None, states or list(TRUST_LABELS)),
         ),
     ]
     if reference is not None:
@@ -332,15 +353,17 @@ def panel_layers(
     return pl.concat(parts, how="diagonal_relaxed"), layers
 
 
-def _with_low_n_note(subtitle: str | list[str], data: pl.DataFrame) -> list[str]:
-    """The subtitle, plus a line explaining hollow points when the chart has any (twins have no trust legend)."""
+def _hollow_notes(subtitle: str | list[str], data: pl.DataFrame, low_n: bool = True) -> list[str]:
+    """The subtitle, plus a line explaining each kind of hollow point the chart has: below min n (`low_n`, for
+    twins, which have no trust legend; a single line's subtitle says its min n) and a period still open
+    (OPEN_NOTE, the one wording of every chart)."""
     lines = [subtitle] if isinstance(subtitle, str) else list(subtitle)
     low = data.filter(pl.col("trust") == TRUST_LABELS[1])
-    if not low.is_empty():
+    if low_n and not low.is_empty():
         floors = " or ".join(f"{m:,}" for m in data.get_column("min_n").unique().sort())
         lines.append(f"Hollow points: fewer than {floors} observations (min n), too few to trust")
     if not data.filter(pl.col("trust") == TRUST_LABELS[2]).is_empty():
-        lines.append("Hollow last point: the period is still open (so far), not comparable with finished ones")
+        lines.append(OPEN_NOTE)
     return [line for line in lines if line]
 
 
@@ -361,8 +384,8 @@ def band_trend(
     data = with_trust(frame, min_n)
     base = alt.Chart(data).encode(x=period_x(data))
     marks = _marks(goals, events, unit, _window(data, events), width_px)
-    title_ = alt.Title(title, subtitle=subtitle, anchor="start")
-    layers = _layers(base, unit, reference, _tooltip(unit), room_px=marks.room_px)
+    title_ = alt.Title(title, subtitle=_hollow_notes(subtitle, data, low_n=False) or alt.Undefined, anchor="start")
+    layers = _layers(base, unit, reference, _tooltip(unit), room_px=marks.room_px, states=trust_states(data))
     return alt.layer(*layers, *marks.layers, title=title_, height=300)
 
 
@@ -381,7 +404,7 @@ def twin_trend(
     base = alt.Chart(data).encode(x=period_x(data))
     tooltip = _tooltip(unit, [alt.Tooltip("lens:N", title="Lens")])
     marks = _marks(goals, events, unit, _window(data, events))
-    title_ = alt.Title(title, subtitle=_with_low_n_note(subtitle, data) or alt.Undefined, anchor="start")
+    title_ = alt.Title(title, subtitle=_hollow_notes(subtitle, data) or alt.Undefined, anchor="start")
     return alt.layer(*_layers(base, unit, None, tooltip, data, marks.room_px), *marks.layers, title=title_, height=300)
 
 
@@ -459,7 +482,7 @@ def small_multiples(
     base = trend_rows(alt.Chart().encode(x=period_x(data)), marks)
     tooltip = _tooltip(unit, [alt.Tooltip(f"{facet}:N", title=facet.capitalize()), alt.Tooltip("lens:N")])
     layers = alt.layer(*_layers(base, unit, None, tooltip, data), *marks, data=rows, width=PANEL_WIDTH_PX, height=150)
-    title_ = alt.Title(title, subtitle=_with_low_n_note([], data) or alt.Undefined, anchor="start")
+    title_ = alt.Title(title, subtitle=_hollow_notes([], data) or alt.Undefined, anchor="start")
     return layers.facet(facet=alt.Facet(f"{facet}:N", title=None), columns=columns, title=title_)
 
 
@@ -499,6 +522,8 @@ def group_trends(
     rows, marks = panel_layers(data, group, "label", unit, panel_goals, panel_events, GROUP_WIDTH_PX)
     base = trend_rows(alt.Chart().encode(x=period_x(data)), marks)
     tooltip = _tooltip(unit, [alt.Tooltip(f"{group}:N", title=group.capitalize())])
-    layers = alt.layer(*_layers(base, unit, reference, tooltip), *marks, data=rows, width=GROUP_WIDTH_PX, height=170)
+    trend = _layers(base, unit, reference, tooltip, states=trust_states(data))
+    layers = alt.layer(*trend, *marks, data=rows, width=GROUP_WIDTH_PX, height=170)
     panels = alt.Facet("label:N", title=None, sort=alt.SortField("label"))
-    return layers.facet(facet=panels, columns=columns, title=alt.Title(title, subtitle=subtitle, anchor="start"))
+    title_ = alt.Title(title, subtitle=_hollow_notes(subtitle, data, low_n=False) or alt.Undefined, anchor="start")
+    return layers.facet(facet=panels, columns=columns, title=title_)
