@@ -17,7 +17,7 @@ import polars as pl
 
 import metrics
 from metrics.decisions.targets import Target
-from ui.charts import CUSTOMER_COLOR, OPEN_NOTE, lens_color, lens_scale
+from ui.charts import CUSTOMER_COLOR, OPEN_NOTE, lens_color, lens_scale, open_note, status_points, with_status
 from ui.format import UNIT_AXIS_FORMAT
 from ui.format import value as format_value
 from ui.period_axis import period_x
@@ -415,22 +415,28 @@ def lead_time_lines(
     goals: tuple[Target, ...] = (),
     events: pl.DataFrame | None = None,
 ) -> alt.LayerChart:
-    """Median and p90 lead time per lens. `frame`: period, lens, stat (median|p90), days. `goals` and
-    `events` as in twin_trend (a lead-time goal is in days: met at or below it)."""
-    marks = _marks(goals, events, "days", _window(frame, events))
-    lines = (
-        alt.Chart(frame)
-        .mark_line(point=True)
-        .encode(
-            x=period_x(frame),
-            y=alt.Y("days:Q", title="Days", scale=value_scale(marks.room_px)),
-            color=lens_color(frame),
-            strokeDash=alt.StrokeDash("stat:N", title=None, legend=alt.Legend(orient="top")),
-            tooltip=["period:T", "lens:N", "stat:N", alt.Tooltip("days:Q", format=".1f")],
-        )
+    """Median (solid) and p90 (dashed) lead time per lens. `frame`: period, lens, stat (median|p90), days and,
+    as ui.query.lead_times gives it, `complete`: a period still open is drawn hollow and said so (ui.charts'
+    open-period rule). `goals` and `events` as in twin_trend (a lead-time goal is in days: met at or below it)."""
+    data = with_status(frame)
+    marks = _marks(goals, events, "days", _window(data, events))
+    color = lens_color(data)
+    base = alt.Chart(data).encode(x=period_x(data), color=color)
+    # Line samples, not dots: the points are a layer of their own, so this legend is the lines' alone.
+    dashes = alt.Legend(orient="top", symbolType="stroke", symbolSize=400, symbolStrokeColor="#555")
+    lines = base.mark_line().encode(
+        y=alt.Y("days:Q", title="Days", scale=value_scale(marks.room_px)),
+        strokeDash=alt.StrokeDash("stat:N", title=None, legend=dashes),
     )
-    title_ = alt.Title(title, subtitle=subtitle or alt.Undefined, anchor="start")
-    return alt.layer(lines, *marks.layers, title=title_, height=280)
+    tooltip = [
+        alt.Tooltip("period:T", title="Period"),
+        alt.Tooltip("lens:N", title="Lens"),
+        alt.Tooltip("stat:N", title="Statistic"),
+        alt.Tooltip("days:Q", title="Days", format=".1f"),
+    ]
+    points = status_points(base, color, "days:Q", tooltip)
+    title_ = alt.Title(title, subtitle=open_note(data, subtitle) or alt.Undefined, anchor="start")
+    return alt.layer(lines, points, *marks.layers, title=title_, height=280)
 
 
 def keyed_lines(
