@@ -4,6 +4,7 @@ import streamlit as st
 
 import metrics
 from ui import cards, page, query, state, suggested
+from ui.charts_trend import HALF_WIDTH_PX
 from ui.retention import charts, data
 
 f = page.header("Retention", "Do customers come back, and who stops?")
@@ -92,13 +93,14 @@ if churn_tab.open:
     with churn_tab:
         left, right = st.columns(2)
         with left:
-            page.metric_trend("retention-churn-trend", CHURN, f)
+            page.metric_trend("retention-churn-trend", CHURN, f, width_px=HALF_WIDTH_PX)
         with right:
             page.metric_trend(
                 "retention-repeat-trend",
                 REPEAT,
                 f,
                 ("Returning = bought in an earlier period, before the window too",),
+                width_px=HALF_WIDTH_PX,
             )
 
 if revenue_tab.open:

@@ -4,7 +4,7 @@ import streamlit as st
 
 import metrics
 from ui import cards, page, query, state
-from ui.charts_trend import band_trend, group_trends
+from ui.charts_trend import HALF_WIDTH_PX, band_trend, group_trends
 from ui.satisfaction import charts, data
 
 f = page.header("Satisfaction", "How do customers rate us, and where is it slipping?")
@@ -37,6 +37,7 @@ with page.section():
                 reference=0,
                 goals=query.goals((NPS,), f),
                 events=query.events(f),
+                width_px=HALF_WIDTH_PX,  # beside the mix: event labels placed for half the page
             ),
             nps,
         )
@@ -71,9 +72,9 @@ if scores_tab.open:
                 dist,
             )
         with right:
-            page.metric_trend("satisfaction-csat-trend", CSAT, f)
+            page.metric_trend("satisfaction-csat-trend", CSAT, f, width_px=HALF_WIDTH_PX)
         with left:
-            page.metric_trend("satisfaction-ces-trend", CES, f)
+            page.metric_trend("satisfaction-ces-trend", CES, f, width_px=HALF_WIDTH_PX)
 
 if reviews_tab.open:
     with reviews_tab:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import date
 
 import polars as pl
 
-from ui.charts_trend import TRUST_LABELS, band_trend, small_multiples, twin_trend
+from ui.charts import OPEN_NOTE
+from ui.charts_trend import HALF_WIDTH_PX, TRUST_LABELS, band_trend, small_multiples, twin_trend
 
 
 def _twins(n_customer_last: int) -> pl.DataFrame:
@@ -72,3 +75,32 @@ def test_an_open_last_period_is_drawn_hollow_and_said_so() -> None:
 def test_small_multiples_without_low_points_have_no_subtitle() -> None:
     spec = small_multiples(_twins(n_customer_last=60), "region", "share", "By region").to_dict()
     assert "subtitle" not in spec["title"] and spec["title"]["text"] == "By region"
+
+
+def _received(n_last: int) -> pl.DataFrame:
+    return _twins(n_customer_last=n_last).filter(pl.col("lens") == "On time as received").drop("lens", "min_n")
+
+
+def test_the_trust_legend_lists_only_the_states_drawn_by_their_short_names() -> None:
+    """Was: in half a page the legend read "below min n: too few to t…" and "period still open: sc…", and it
+    listed states no point had. Now it lists the states drawn, named by the part before the colon."""
+    spec = band_trend(_received(10), "share", 50, "Received", "By month", width_px=HALF_WIDTH_PX).to_dict()
+    fill = _point_layer(spec)["encoding"]["fill"]
+    assert fill["legend"]["values"] == [TRUST_LABELS[0], TRUST_LABELS[1]]  # nothing open: not listed
+    assert fill["scale"]["domain"] == list(TRUST_LABELS)  # each state keeps its colour whatever is listed
+    assert fill["legend"]["labelExpr"] == "split(datum.label, ':')[0]"
+    assert spec["title"]["subtitle"] == ["By month"]  # the caller's subtitle says what hollow grey is
+
+    import vl_convert as vlc
+
+    svg = vlc.vegalite_to_svg(json.dumps(spec | {"width": HALF_WIDTH_PX}))
+    legend = re.findall(r'<g class="mark-text role-legend-label"[^>]*>(.*?)</g>', svg, re.S)
+    assert re.findall(r">([^<]+)</text>", "".join(legend)) == ["enough data", "below min n"]  # whole words, no …
+
+
+def test_an_open_period_on_a_single_line_is_listed_and_said_so() -> None:
+    last = date(2026, 3, 1)
+    frame = _received(60).with_columns(complete=pl.col("period") < last)
+    spec = band_trend(frame, "share", 50, "Received", "By month").to_dict()
+    assert _point_layer(spec)["encoding"]["fill"]["legend"]["values"] == [TRUST_LABELS[0], TRUST_LABELS[2]]
+    assert spec["title"]["subtitle"] == ["By month", OPEN_NOTE]  # the legend's "period still open", explained

@@ -1,15 +1,20 @@
-"""GRR/NRR and the voice themes chart draw an open period as open (hollow point, "so far"), never like a
-finished one: the one rule is metrics.analysis.periods' `complete`, read here from the frames the pages pass."""
+"""GRR/NRR, the voice themes chart and the lead-time chart draw an open period as open (hollow point, "so
+far"), never like a finished one: the one rule is metrics.analysis.periods' `complete`, read here from the
+frames the pages pass."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import polars as pl
+import pyarrow as pa
 import pytest
 
 from metrics.analysis import periods
+from tests.apptest import run_page
 from ui.charts import OPEN_NOTE, OPEN_STATUS
+from ui.charts_trend import lead_time_lines
 from ui.retention.charts import revenue_lines
 from ui.voice.charts import themes_over_time
 
@@ -86,3 +91,57 @@ def test_voice_themes_draw_the_open_period_hollow(grain: str) -> None:
     still_open = [r["period"][:10] for r in _rows(spec) if r["status"] == OPEN_STATUS[1]]
     assert still_open == [str(BUCKETS[grain][1])]
     assert OPEN_NOTE in spec["title"]["subtitle"]
+
+
+def _lead_times() -> pl.DataFrame:
+    """Two weeks per lens and statistic; the last (19 Oct 2026, holding DATA_LAST) still open: its p90 so far
+    halves, as the Southwest's did in the sample."""
+    rows = [
+        {"period": week, "lens": lens, "stat": stat, "days": days / (2 if stat == "p90" and i else 1)}
+        for i, week in enumerate(BUCKETS["week"])
+        for lens, days in (("Order to ship", 2.0), ("Order to receipt", 8.0))
+        for stat in ("median", "p90")
+    ]
+    return periods.mark_complete(pl.DataFrame(rows), "week", DATA_LAST)
+
+
+def test_the_lead_time_chart_draws_the_open_week_hollow_and_says_so() -> None:
+    spec = lead_time_lines(_lead_times(), "Lead time", "Median (solid) and 90th percentile (dashed)").to_dict()
+    points = _points(spec["layer"])
+    assert points["encoding"]["fill"]["condition"]["test"] == "datum.complete"
+    assert points["encoding"]["fill"]["value"] == "white"
+    rows = _rows(spec)  # lines and points share one dataset
+    still_open = {(r["period"][:10], r["status"]) for r in rows if not r["complete"]}
+    assert still_open == {(str(BUCKETS["week"][1]), OPEN_STATUS[1])}
+    assert spec["title"]["subtitle"] == ["Median (solid) and 90th percentile (dashed)", OPEN_NOTE]
+    # No point drawn by the line itself (it drew every period alike): the status points are the only ones.
+    assert [layer["mark"] for layer in spec["layer"]][:2] == [
+        {"type": "line"},
+        {"type": "point", "filled": True, "opacity": 1, "size": 40},
+    ]
+
+
+def test_the_lead_time_legend_shows_solid_and_dashed_line_samples() -> None:
+    """Was: dots for "median" and "p90" (the line's own points drew the legend's symbols)."""
+    spec = lead_time_lines(_lead_times(), "Lead time").to_dict()
+    dash = spec["layer"][0]["encoding"]["strokeDash"]
+    assert (dash["field"], dash["legend"]["symbolType"]) == ("stat", "stroke")
+    assert "subtitle" in spec["title"]  # the open week's note, even without a caller's subtitle
+    finished = periods.mark_complete(_lead_times().drop("complete"), "week", date(2026, 10, 25))
+    assert "subtitle" not in lead_time_lines(finished, "Lead time").to_dict()["title"]
+
+
+def test_the_delivery_lead_time_chart_carries_the_open_week() -> None:
+    """/delivery?region=Southwest&grain=week&tab=Lead+time: the sample's last week is still open."""
+    at = run_page("pages/delivery.py", {"region": "Southwest", "grain": "week", "chart": "delivery-lead-time"})
+    assert not at.exception, [e.value for e in at.exception]
+    (chart,) = at.get("vega_lite_chart")
+    spec = json.loads(chart.proto.spec)
+    assert OPEN_NOTE in spec["title"]["subtitle"]
+    rows = pl.concat(
+        [pl.from_arrow(pa.ipc.open_stream(d.data.data).read_all()) for d in chart.proto.datasets],
+        how="diagonal_relaxed",
+    ).filter(pl.col("stat").is_not_null())
+    last = rows.get_column("period").max()
+    assert rows.filter(~pl.col("complete")).get_column("period").unique().to_list() == [last]
+    assert rows.filter(pl.col("complete")).height == rows.height - 4  # both lenses' median and p90

@@ -8,6 +8,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+import altair as alt
 import polars as pl
 import pyarrow as pa
 import pytest
@@ -22,8 +23,10 @@ from ui.charts_trend import (
     EVENT_LABEL_PX,
     EVENT_LANE_PX,
     GOAL_CHAR_PX,
+    HALF_WIDTH_PX,
     MARK,
     PANEL_WIDTH_PX,
+    band_trend,
     event_layout,
     event_spans,
     goal_end,
@@ -258,6 +261,84 @@ def test_the_drawn_goal_label_is_at_the_right_end_and_inside_the_plot() -> None:
         assert found is not None, "the goal label is drawn"
         x, y = float(found.group(1)), float(found.group(2))
         assert CHART_WIDTH_PX - 4 <= x <= CHART_WIDTH_PX and 0 <= y < 300, (value, x, y)  # below 300: the axis
+
+
+def _event_texts(spec: dict) -> list[dict]:
+    return [layer for layer in spec["layer"] if layer["mark"]["type"] == "text" and "lane" in str(layer["encoding"])]
+
+
+def test_close_events_on_a_half_width_chart_take_separate_lanes() -> None:
+    """Was: a chart in half the page (Satisfaction's NPS, CSAT, CES) placed its labels for CHART_WIDTH_PX, where
+    the first day's label and the story's are apart; drawn half as wide they overprinted ("for CMeridian")."""
+    both = SAMPLE_EVENTS.filter(pl.col("event_id").is_in(["E1", "E3"]))
+    clinics, meridian = "Dedicated account team for Clinics", both.get_column("label")[0]
+    assert event_layout(both, *FULL_WINDOW, CHART_WIDTH_PX).get_column("lane").to_list() == [2, 2]  # apart there
+    # Half as wide: Mar 1 2026 sits at 236 px and its label runs left to 66 px, over Nov 1's, which runs to 170 px.
+    spans = [span for _, span in event_spans(both, *FULL_WINDOW, HALF_WIDTH_PX)]
+    assert spans[0][0] < spans[1][1], "they would overlap in one lane"
+    frame = _full_width_twins().filter(pl.col("lens") == "On time as received").drop("lens", "min_n")
+    spec = band_trend(frame, "share", 30, "Received", "By month", events=both, width_px=HALF_WIDTH_PX).to_dict()
+    texts = _event_texts(spec)
+    assert {t["mark"]["limit"] for t in texts} == {label_limit(HALF_WIDTH_PX)}  # a left label stops at the edge
+    lanes = {r["label"]: r["lane"] for t in texts for r in spec["datasets"][t["data"]["name"]]}
+    assert lanes == {clinics: 2 + EVENT_LANE_PX, meridian: 2}  # the first placed (by row) keeps the top lane
+
+
+def test_the_satisfaction_pages_half_width_trends_place_their_labels_for_half_the_page() -> None:
+    at = run_page("pages/satisfaction.py", {"chart": "satisfaction-nps-trend"})
+    assert not at.exception, [e.value for e in at.exception]
+    (chart,) = at.get("vega_lite_chart")
+    texts = _event_texts(json.loads(chart.proto.spec))
+    assert texts and {t["mark"]["limit"] for t in texts} == {label_limit(HALF_WIDTH_PX)}
+    rows = pl.concat(
+        [pl.from_arrow(pa.ipc.open_stream(d.data.data).read_all()) for d in chart.proto.datasets],
+        how="diagonal_relaxed",
+    )
+    lanes = dict(rows.filter(pl.col("lane").is_not_null()).select("label", "lane").unique().iter_rows())
+    story = f"{STORY.carrier} changed its {STORY.region} delivery network"
+    assert lanes[story] != lanes[f"Dedicated account team for {STORY.focus_segment}"]
+
+
+def test_the_data_is_drawn_below_the_event_labels_lanes() -> None:
+    """Was: the labels in the top lanes sat on the ~96 % shipped line, which ran through the text. The value
+    scale's range ends below the lanes in use; no layer is added for it."""
+    spec = twin_trend(_full_width_twins(), "share", "On time", events=SAMPLE_EVENTS).to_dict()
+    lanes = [r["lane"] for t in _event_texts(spec) for r in spec["datasets"][t["data"]["name"]]]
+    room = max(lanes) + EVENT_LANE_PX
+    assert sorted(set(lanes)) == [2, 2 + EVENT_LANE_PX] and room == 2 + 2 * EVENT_LANE_PX  # two lanes in use
+    scaled = [layer["encoding"]["y"]["scale"] for layer in spec["layer"] if layer["mark"]["type"] in ("area", "line")]
+    assert scaled == [{"range": [{"expr": "height"}, room], "zero": False}] * 2
+    # band, line and points; the events' rule and their labels (left and right): nothing more
+    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["area", "line", "point", "rule", "text", "text"]
+    plain = twin_trend(_full_width_twins(), "share", "On time").to_dict()  # no labels: the whole height
+    assert plain["layer"][0]["encoding"]["y"]["scale"] == {"zero": False}
+
+
+def _drawn(chart: alt.LayerChart) -> tuple[list[float], list[float]]:
+    """Rendered (vl-convert, as the exports are): the y of every vertex of the lines, and of every event label's
+    baseline, in the plot's pixels (0 at its top)."""
+    import re
+
+    import vl_convert as vlc
+
+    svg = vlc.vegalite_to_svg(chart.properties(width=CHART_WIDTH_PX, height=300).to_json())
+    lines = re.findall(r'<g class="mark-line role-mark[^"]*"[^>]*>(.*?)</g>', svg, re.S)
+    labels = re.findall(r'<g class="mark-text role-mark[^"]*"[^>]*>(.*?)</g>', svg, re.S)
+    ys = [float(y) for line in lines for y in re.findall(r"[ML]-?[\d.]+,(-?[\d.]+)", line)]
+    baselines = [float(y) for text in labels for y in re.findall(r'translate\(-?[\d.]+,(-?[\d.]+)\)"', text)]
+    return ys, baselines
+
+
+def test_the_drawn_lines_stay_below_the_drawn_event_labels() -> None:
+    """Shipped at 100 % in the last months: its line reaches the plot's top, where the labels are."""
+    shipped = pl.col("lens") == "On time as shipped"
+    at_top = _full_width_twins().with_columns(
+        value=pl.when(shipped).then(1.0).otherwise("value"), ci_high=pl.when(shipped).then(1.0).otherwise("ci_high")
+    )
+    ys, _ = _drawn(twin_trend(at_top, "share", "t"))
+    assert min(ys) == 0, "without labels the line runs along the top"
+    ys, baselines = _drawn(twin_trend(at_top, "share", "t", events=SAMPLE_EVENTS))
+    assert baselines and min(ys) >= max(baselines) + 4, (min(ys), baselines)  # clear of the lowest label's descenders
 
 
 def _chart(at, facet: str) -> tuple[dict, pl.DataFrame]:

@@ -10,14 +10,14 @@ vertical rules.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 import altair as alt
 import polars as pl
 
 import metrics
 from metrics.decisions.targets import Target
-from ui.charts import CUSTOMER_COLOR, lens_color, lens_scale
+from ui.charts import CUSTOMER_COLOR, OPEN_NOTE, lens_color, lens_scale, open_note, status_points, with_status
 from ui.format import UNIT_AXIS_FORMAT
 from ui.format import value as format_value
 from ui.period_axis import period_x
@@ -27,13 +27,15 @@ GOAL_COLOR = "#2e7d32"
 EVENT_COLOR = "#6a4c93"
 # Event labels: 10 px text about 5.6 px a character, at most 180 px (the tooltip has the rest), in up to three
 # lanes 14 px apart; placed for a chart CHART_WIDTH_PX wide (the wide layout's full-width charts are wider, so
-# labels placed apart stay apart) or a panel's width.
+# labels placed apart stay apart), HALF_WIDTH_PX in half a page's width (st.columns(2): half of it less the
+# columns' gap) or a panel's width.
 EVENT_FONT_PX, EVENT_CHAR_PX, EVENT_LABEL_PX, EVENT_GAP_PX = 10, 5.6, 180, 6
 EVENT_LANE_PX, EVENT_LANES = 14, 3
-CHART_WIDTH_PX, PANEL_WIDTH_PX, GROUP_WIDTH_PX = 700, 260, 250
+CHART_WIDTH_PX, HALF_WIDTH_PX, PANEL_WIDTH_PX, GROUP_WIDTH_PX = 700, 340, 260, 250
 # Goal labels: 11 px text, about 6.2 px a character (to tell whether an event label reaches the goal label's room).
 GOAL_FONT_PX, GOAL_CHAR_PX = 11, 6.2
 MARK = "mark_layer"  # faceted charts: which layer a row of their one dataset feeds (data, goal, event)
+# Each "<state>: <why>" (the tooltip's words); the legend names the state only, the subtitle says why.
 TRUST_LABELS = ("enough data", "below min n: too few to trust", "period still open: so far")
 
 
@@ -65,16 +67,32 @@ def _tooltip(unit: str, extra: list[alt.Tooltip] | None = None) -> list[alt.Tool
     ]
 
 
-def _trust_points(lenses: alt.Scale | None) -> dict[str, Any]:
-    """Fill and stroke of the points: hollow where n < min_n. One line: the trust legend says so. Per lens:
-    the lens colours the stroke and (when trusted) the fill; the subtitle explains hollow points."""
+def trust_states(data: pl.DataFrame) -> list[str]:
+    """The TRUST_LABELS some row of `data` (with_trust) has, in their order: the states a trust legend lists."""
+    present = set(data.get_column("trust").unique().to_list())
+    return [label for label in TRUST_LABELS if label in present]
+
+
+def _trust_legend(states: list[str]) -> alt.Legend:
+    """The trust legend: only the `states` the chart's points have (trust_states; the scale keeps every state's
+    colour), each named by the part of its label before the colon. Why: in half a page the whole labels were
+    cut mid-word ("too few to t…") and states no point had were listed; the subtitle says what hollow means."""
+    return alt.Legend(
+        orient="top", symbolStrokeColor=LOW_N_COLOR, values=states, labelExpr="split(datum.label, ':')[0]"
+    )
+
+
+def _trust_points(lenses: alt.Scale | None, states: list[str]) -> dict[str, Any]:
+    """Fill and stroke of the points: hollow where n < min_n. One line: the trust legend lists the `states`
+    drawn. Per lens: the lens colours the stroke and (when trusted) the fill; the subtitle explains hollow
+    points."""
     if lenses is None:
         return {
             "fill": alt.Fill(
                 "trust:N",
                 title=None,
                 scale=alt.Scale(domain=list(TRUST_LABELS), range=[CUSTOMER_COLOR, "white", "white"]),
-                legend=alt.Legend(orient="top", symbolStrokeColor=LOW_N_COLOR),
+                legend=_trust_legend(states),
             ),
             "stroke": alt.Stroke(
                 "trust:N",
@@ -88,12 +106,20 @@ def _trust_points(lenses: alt.Scale | None) -> dict[str, Any]:
 
 
 def _layers(
-    base: alt.Chart, unit: str, reference: float | None, tooltip: list[alt.Tooltip], lensed: pl.DataFrame | None = None
+    base: alt.Chart,
+    unit: str,
+    reference: float | None,
+    tooltip: list[alt.Tooltip],
+    lensed: pl.DataFrame | None = None,
+    room_px: int = 0,
+    states: list[str] | None = None,
 ) -> list[alt.Chart]:
-    """Band, line and sample-size-coded points: in the customer colour, or, given the frame's `lens` column
-    (`lensed`), one of each per lens."""
+    """Band, line and sample-size-coded points: in the customer colour with a legend of the trust `states`
+    drawn (trust_states), or, given the frame's `lens` column (`lensed`), one of each per lens; below the top
+    `room_px` pixels (value_scale)."""
     axis = alt.Axis(format=axis_format(unit))
-    zoom = alt.Scale(zero=False)  # the change (or the gap between lenses) is the story, not the distance from 0
+    # zero=False: the change (or the gap between lenses) is the story, not the distance from 0
+    zoom = value_scale(room_px, zero=False)
     paint, mark = ({"color": lens_color(lensed)}, {}) if lensed is not None else ({}, {"color": CUSTOMER_COLOR})
     layers = [
         base.mark_area(opacity=0.18, **mark).encode(
@@ -101,7 +127,9 @@ def _layers(
         ),
         base.mark_line(**mark).encode(y=alt.Y("value:Q", axis=axis, scale=zoom), **paint),
         base.mark_point(size=40, strokeWidth=1.5, opacity=1).encode(
-            y="value:Q", tooltip=tooltip, **_trust_points(lens_scale(lensed) if lensed is not None else None)
+            y="value:Q",
+            tooltip=tooltip,
+            **_trust_points(lens_scale(lensed) if lensed is not None else None, states or list(TRUST_LABELS)),
         ),
     ]
     if reference is not None:
@@ -233,25 +261,58 @@ def _event_layers(
     return layers
 
 
+class Marks(NamedTuple):
+    """A trend's goal and event layers, and the pixels its value scale keeps clear of data at the top for the
+    event labels (label_room; give it to value_scale)."""
+
+    layers: list[alt.Chart]
+    room_px: int = 0
+
+
+def label_room(placed: pl.DataFrame) -> int:
+    """The pixels at the top of the plot that the event labels (event_layout's lanes) take: down to the lowest
+    lane in use, plus a lane (the label's height and a gap); 0 without labels."""
+    return 0 if placed.is_empty() else placed.select(pl.max("lane")).item() + EVENT_LANE_PX
+
+
+def value_scale(room_px: int, **props: Any) -> alt.Scale:
+    """The scale of a trend's values (`props`: e.g. zero=False), drawn below the top `room_px` pixels.
+
+    Why: the event labels sit in lanes at the top, and data near the top of the scale (on time as shipped at
+    ~96 %) ran through them. Ending the range below the lanes keeps that room free of data, with no layer added
+    (each layer costs every viewer's browser time) and the axis's ticks still on nice values of the data's own
+    domain (it stops below the labels; extending the domain instead put ticks such as 105 % above the data). A
+    white halo would not do it alone: a text mark's stroke is painted over its fill, eating into the letters,
+    so a halo needs a second text layer under each label layer."""
+    if not room_px:
+        return alt.Scale(**props)
+    return alt.Scale(range=[{"expr": "height"}, room_px], **props)
+
+
 def _marks(
-    goals: tuple[Target, ...], events: pl.DataFrame | None, unit: str, window: tuple[date, date]
-) -> list[alt.Chart]:
+    goals: tuple[Target, ...],
+    events: pl.DataFrame | None,
+    unit: str,
+    window: tuple[date, date],
+    width_px: float = CHART_WIDTH_PX,
+) -> Marks:
     """Dashed goal lines labelled at an end clear of the event labels (goal_end), and event rules labelled at
-    the top (details in the tooltip)."""
+    the top (details in the tooltip), placed for a chart `width_px` wide."""
     layers: list[alt.Chart] = []
     if goals:
         rows = goal_frame(goals)
-        spans = [span for _, span in event_spans(events, *window, CHART_WIDTH_PX)] if events is not None else []
-        end = goal_end(rows.get_column("label").to_list(), spans, CHART_WIDTH_PX)
+        spans = [span for _, span in event_spans(events, *window, width_px)] if events is not None else []
+        end = goal_end(rows.get_column("label").to_list(), spans, width_px)
         layers += _goal_layers(alt.Chart(rows), unit, end=end)
-    if events is not None and not events.is_empty():
-        placed = event_layout(events, *window, CHART_WIDTH_PX)
-        layers += _event_layers(alt.Chart(placed), placed, CHART_WIDTH_PX)
-    return layers
+    if events is None or events.is_empty():
+        return Marks(layers)
+    placed = event_layout(events, *window, width_px)
+    return Marks([*layers, *_event_layers(alt.Chart(placed), placed, width_px)], label_room(placed))
 
 
-def rules(goals: tuple[Target, ...], events: pl.DataFrame | None, unit: str, frame: pl.DataFrame) -> list[alt.Chart]:
-    """The goal lines and labelled event rules for any other chart over `frame`'s periods (layer them on it)."""
+def rules(goals: tuple[Target, ...], events: pl.DataFrame | None, unit: str, frame: pl.DataFrame) -> Marks:
+    """The goal lines and labelled event rules for any other chart over `frame`'s periods (layer `layers` on it,
+    its values on value_scale(`room_px`))."""
     return _marks(goals, events, unit, _window(frame, events))
 
 
@@ -292,15 +353,17 @@ def panel_layers(
     return pl.concat(parts, how="diagonal_relaxed"), layers
 
 
-def _with_low_n_note(subtitle: str | list[str], data: pl.DataFrame) -> list[str]:
-    """The subtitle, plus a line explaining hollow points when the chart has any (twins have no trust legend)."""
+def _hollow_notes(subtitle: str | list[str], data: pl.DataFrame, low_n: bool = True) -> list[str]:
+    """The subtitle, plus a line explaining each kind of hollow point the chart has: below min n (`low_n`, for
+    twins, which have no trust legend; a single line's subtitle says its min n) and a period still open
+    (OPEN_NOTE, the one wording of every chart)."""
     lines = [subtitle] if isinstance(subtitle, str) else list(subtitle)
     low = data.filter(pl.col("trust") == TRUST_LABELS[1])
-    if not low.is_empty():
+    if low_n and not low.is_empty():
         floors = " or ".join(f"{m:,}" for m in data.get_column("min_n").unique().sort())
         lines.append(f"Hollow points: fewer than {floors} observations (min n), too few to trust")
     if not data.filter(pl.col("trust") == TRUST_LABELS[2]).is_empty():
-        lines.append("Hollow last point: the period is still open (so far), not comparable with finished ones")
+        lines.append(OPEN_NOTE)
     return [line for line in lines if line]
 
 
@@ -313,15 +376,17 @@ def band_trend(
     reference: float | None = None,
     goals: tuple[Target, ...] = (),
     events: pl.DataFrame | None = None,
+    width_px: float = CHART_WIDTH_PX,
 ) -> alt.LayerChart:
     """Line with its 95 % band; `frame`: period, n, value, ci_low, ci_high (null bounds draw no band).
-    `goals` and `events` as in twin_trend."""
+    `goals` and `events` as in twin_trend, their labels placed for the width the chart is laid out in
+    (`width_px`: HALF_WIDTH_PX in half a page's width, where labels placed for CHART_WIDTH_PX overprinted)."""
     data = with_trust(frame, min_n)
     base = alt.Chart(data).encode(x=period_x(data))
-    marks = _marks(goals, events, unit, _window(data, events))
-    title_ = alt.Title(title, subtitle=subtitle, anchor="start")
-
-    return alt.layer(*_layers(base, unit, reference, _tooltip(unit)), *marks, title=title_, height=300)
+    marks = _marks(goals, events, unit, _window(data, events), width_px)
+    title_ = alt.Title(title, subtitle=_hollow_notes(subtitle, data, low_n=False) or alt.Undefined, anchor="start")
+    layers = _layers(base, unit, reference, _tooltip(unit), room_px=marks.room_px, states=trust_states(data))
+    return alt.layer(*layers, *marks.layers, title=title_, height=300)
 
 
 def twin_trend(
@@ -339,8 +404,8 @@ def twin_trend(
     base = alt.Chart(data).encode(x=period_x(data))
     tooltip = _tooltip(unit, [alt.Tooltip("lens:N", title="Lens")])
     marks = _marks(goals, events, unit, _window(data, events))
-    title_ = alt.Title(title, subtitle=_with_low_n_note(subtitle, data) or alt.Undefined, anchor="start")
-    return alt.layer(*_layers(base, unit, None, tooltip, data), *marks, title=title_, height=300)
+    title_ = alt.Title(title, subtitle=_hollow_notes(subtitle, data) or alt.Undefined, anchor="start")
+    return alt.layer(*_layers(base, unit, None, tooltip, data, marks.room_px), *marks.layers, title=title_, height=300)
 
 
 def lead_time_lines(
@@ -350,21 +415,28 @@ def lead_time_lines(
     goals: tuple[Target, ...] = (),
     events: pl.DataFrame | None = None,
 ) -> alt.LayerChart:
-    """Median and p90 lead time per lens. `frame`: period, lens, stat (median|p90), days. `goals` and
-    `events` as in twin_trend (a lead-time goal is in days: met at or below it)."""
-    lines = (
-        alt.Chart(frame)
-        .mark_line(point=True)
-        .encode(
-            x=period_x(frame),
-            y=alt.Y("days:Q", title="Days"),
-            color=lens_color(frame),
-            strokeDash=alt.StrokeDash("stat:N", title=None, legend=alt.Legend(orient="top")),
-            tooltip=["period:T", "lens:N", "stat:N", alt.Tooltip("days:Q", format=".1f")],
-        )
+    """Median (solid) and p90 (dashed) lead time per lens. `frame`: period, lens, stat (median|p90), days and,
+    as ui.query.lead_times gives it, `complete`: a period still open is drawn hollow and said so (ui.charts'
+    open-period rule). `goals` and `events` as in twin_trend (a lead-time goal is in days: met at or below it)."""
+    data = with_status(frame)
+    marks = _marks(goals, events, "days", _window(data, events))
+    color = lens_color(data)
+    base = alt.Chart(data).encode(x=period_x(data), color=color)
+    # Line samples, not dots: the points are a layer of their own, so this legend is the lines' alone.
+    dashes = alt.Legend(orient="top", symbolType="stroke", symbolSize=400, symbolStrokeColor="#555")
+    lines = base.mark_line().encode(
+        y=alt.Y("days:Q", title="Days", scale=value_scale(marks.room_px)),
+        strokeDash=alt.StrokeDash("stat:N", title=None, legend=dashes),
     )
-    title_ = alt.Title(title, subtitle=subtitle or alt.Undefined, anchor="start")
-    return alt.layer(lines, *_marks(goals, events, "days", _window(frame, events)), title=title_, height=280)
+    tooltip = [
+        alt.Tooltip("period:T", title="Period"),
+        alt.Tooltip("lens:N", title="Lens"),
+        alt.Tooltip("stat:N", title="Statistic"),
+        alt.Tooltip("days:Q", title="Days", format=".1f"),
+    ]
+    points = status_points(base, color, "days:Q", tooltip)
+    title_ = alt.Title(title, subtitle=open_note(data, subtitle) or alt.Undefined, anchor="start")
+    return alt.layer(lines, points, *marks.layers, title=title_, height=280)
 
 
 def keyed_lines(
@@ -383,10 +455,11 @@ def keyed_lines(
     if "complete" not in labelled.columns:
         labelled = labelled.with_columns(complete=pl.lit(True))
     fmt = axis_format(unit)
+    marks = _marks(goals, events, unit, _window(frame, events))
     color = alt.Color("series:N", title=" · ".join(keys), legend=alt.Legend(orient="right"))
     base = alt.Chart(labelled.sort("period", "series")).encode(
         x=period_x(frame),
-        y=alt.Y("value:Q", title=None, axis=alt.Axis(format=fmt)),
+        y=alt.Y("value:Q", title=None, axis=alt.Axis(format=fmt), scale=value_scale(marks.room_px)),
         color=color,
         tooltip=["period:T", "series:N", alt.Tooltip("value:Q", format=fmt), alt.Tooltip("n:Q", format=",")],
     )
@@ -395,9 +468,8 @@ def keyed_lines(
     )
     if not labelled.get_column("complete").all():
         subtitle = f"{subtitle}; hollow: period still open (so far)"
-    marks = _marks(goals, events, unit, _window(frame, events))
     title_ = alt.Title(title, subtitle=subtitle, anchor="start")
-    return alt.layer(base.mark_line(), points, *marks, title=title_, height=320)
+    return alt.layer(base.mark_line(), points, *marks.layers, title=title_, height=320)
 
 
 def small_multiples(
@@ -416,7 +488,7 @@ def small_multiples(
     base = trend_rows(alt.Chart().encode(x=period_x(data)), marks)
     tooltip = _tooltip(unit, [alt.Tooltip(f"{facet}:N", title=facet.capitalize()), alt.Tooltip("lens:N")])
     layers = alt.layer(*_layers(base, unit, None, tooltip, data), *marks, data=rows, width=PANEL_WIDTH_PX, height=150)
-    title_ = alt.Title(title, subtitle=_with_low_n_note([], data) or alt.Undefined, anchor="start")
+    title_ = alt.Title(title, subtitle=_hollow_notes([], data) or alt.Undefined, anchor="start")
     return layers.facet(facet=alt.Facet(f"{facet}:N", title=None), columns=columns, title=title_)
 
 
@@ -456,6 +528,8 @@ def group_trends(
     rows, marks = panel_layers(data, group, "label", unit, panel_goals, panel_events, GROUP_WIDTH_PX)
     base = trend_rows(alt.Chart().encode(x=period_x(data)), marks)
     tooltip = _tooltip(unit, [alt.Tooltip(f"{group}:N", title=group.capitalize())])
-    layers = alt.layer(*_layers(base, unit, reference, tooltip), *marks, data=rows, width=GROUP_WIDTH_PX, height=170)
+    trend = _layers(base, unit, reference, tooltip, states=trust_states(data))
+    layers = alt.layer(*trend, *marks, data=rows, width=GROUP_WIDTH_PX, height=170)
     panels = alt.Facet("label:N", title=None, sort=alt.SortField("label"))
-    return layers.facet(facet=panels, columns=columns, title=alt.Title(title, subtitle=subtitle, anchor="start"))
+    title_ = alt.Title(title, subtitle=_hollow_notes(subtitle, data, low_n=False) or alt.Undefined, anchor="start")
+    return layers.facet(facet=panels, columns=columns, title=title_)

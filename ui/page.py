@@ -14,7 +14,7 @@ import streamlit as st
 
 import metrics
 from ui import data, export, query, state, streamlit_private
-from ui.charts_trend import band_trend
+from ui.charts_trend import CHART_WIDTH_PX, band_trend
 from ui.state import Filters
 
 T = TypeVar("T")
@@ -202,18 +202,21 @@ def clock(moment: datetime) -> str:
 INTERVAL_NAMES = {"wilson": "Wilson", "nps": "adjusted Wald", "t": "Student t", "median": "normal-approximation"}
 
 
-def metric_trend(chart_id: str, name: str, filters: Filters, notes: tuple[str, ...] = ()) -> None:
-    """One metric's trend with its 95 % band (or the reason it cannot be drawn)."""
+def metric_trend(
+    chart_id: str, name: str, filters: Filters, notes: tuple[str, ...] = (), width_px: float = CHART_WIDTH_PX
+) -> None:
+    """One metric's trend with its 95 % band (or the reason it cannot be drawn), its event labels placed for
+    `width_px` (charts_trend.HALF_WIDTH_PX in half a page's width)."""
     spec = metrics.spec(name)
     with section():
-        _trend(chart_id, spec, filters, notes)
+        _trend(chart_id, spec, filters, notes, width_px)
 
 
-def _trend(chart_id: str, spec: metrics.MetricSpec, filters: Filters, notes: tuple[str, ...]) -> None:
+def _trend(chart_id: str, spec: metrics.MetricSpec, filters: Filters, notes: tuple[str, ...], width_px: float) -> None:
     name = spec.name
     frame = query.metric(name, filters)
     band = INTERVAL_NAMES.get(spec.interval)
     how = f"band: 95 % {band} interval" if band else "no interval"
     subtitle = [f"By {filters.grain}; {how}; hollow grey: n < {spec.min_n}", *notes]
     marks = {"goals": query.goals((name,), filters), "events": query.events(filters)}
-    chart(chart_id, band_trend(frame, spec.unit, spec.min_n, spec.title, subtitle, **marks), frame)
+    chart(chart_id, band_trend(frame, spec.unit, spec.min_n, spec.title, subtitle, **marks, width_px=width_px), frame)

@@ -168,13 +168,13 @@ LEAD_TIMES = ("delivery.lead_time_internal", "delivery.lead_time_customer")
 
 
 def lead_times(filters: Filters) -> pl.DataFrame:
-    """Median and p90 lead time per lens in long form (period, lens, stat, days)."""
-    long = (
+    """Median and p90 lead time per lens in long form (period, lens, complete, stat, days), with `complete` as
+    metric() marks each period: the chart draws a period still open as open."""
+    return (
         twins(*LEAD_TIMES, filters)
-        .select("period", "lens", median="value", p90="p90")
-        .unpivot(index=["period", "lens"], variable_name="stat", value_name="days")
+        .select("period", "lens", "complete", median="value", p90="p90")
+        .unpivot(index=["period", "lens", "complete"], variable_name="stat", value_name="days")
     )
-    return long
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

@@ -7,7 +7,7 @@ import polars as pl
 
 from metrics.decisions.targets import Target
 from ui.charts import CUSTOMER_COLOR, INTERNAL_COLOR, open_note, status_points, with_status
-from ui.charts_trend import rules
+from ui.charts_trend import rules, value_scale
 from ui.period_axis import period_x
 from ui.retention.data import COMPLETE, OPEN
 
@@ -137,7 +137,10 @@ def revenue_lines(
         "metric:N", title=None, scale=alt.Scale(range=[INTERNAL_COLOR, CUSTOMER_COLOR]), legend=alt.Legend(orient="top")
     )
     base = alt.Chart().encode(x=period_x(data), color=color)
-    y = alt.Y("value:Q", title="Share of starting revenue", axis=alt.Axis(format=".0%"))
+    marks = rules(goals, events, "ratio", data)
+    y = alt.Y(
+        "value:Q", title="Share of starting revenue", axis=alt.Axis(format=".0%"), scale=value_scale(marks.room_px)
+    )
     lines = base.mark_line().encode(y=y, strokeDash=alt.StrokeDash("metric:N", legend=None))
     tooltip = [
         alt.Tooltip("period:T", title="Period"),
@@ -148,8 +151,9 @@ def revenue_lines(
     ]
     points = status_points(base, color, "value:Q", tooltip)
     rule = alt.Chart().mark_rule(strokeDash=[4, 3], color="#555").encode(y=alt.datum(1))
-    marks = rules(goals, events, "ratio", data)
-    return alt.layer(lines, points, rule, *marks, data=data, title=_title(title, open_note(data, subtitle)), height=260)
+    return alt.layer(
+        lines, points, rule, *marks.layers, data=data, title=_title(title, open_note(data, subtitle)), height=260
+    )
 
 
 def next_period_by_group(
