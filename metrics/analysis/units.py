@@ -34,17 +34,32 @@ def value(x: float | None, unit: str) -> str:
     return f"{x:.2f}"
 
 
+def signed(x: float, decimals: int) -> str:
+    """`x` with its sign at `decimals` places; one that rounds to zero there reads "0.0", with no sign: a change
+    too small to show is no change, never a "-0.0" decrease (or a "+0.0" rise)."""
+    text = f"{x:+.{decimals}f}"
+    return text[1:] if float(text) == 0 else text
+
+
 def delta(x: float | None, unit: str) -> str | None:
-    """Change between two values: shares in percentage points, others in their unit."""
+    """Change between two values: shares in percentage points, others in their unit. One that rounds to zero
+    at the shown precision reads "0.0 pts" (see `signed`, and `no_change` for how a card draws it)."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return None
     if unit in ("share", "ratio"):
-        return f"{100 * x:+.1f} pts"
+        return f"{signed(100 * x, 1)} pts"
     if unit == "days":
-        return f"{x:+.1f} d"
+        return f"{signed(x, 1)} d"
     if unit == "score":
-        return f"{x:+.1f}"
-    return f"{x:+.2f}"
+        return signed(x, 1)
+    return signed(x, 2)
+
+
+def no_change(x: float | None, unit: str) -> bool:
+    """Whether `delta(x, unit)` reads as no change (it rounds to zero as shown): drawn grey and without an
+    arrow, whatever the sign of the unrounded change."""
+    text = delta(x, unit)
+    return text is not None and not text.startswith(("+", "-"))
 
 
 def count(n: int | None) -> str:
