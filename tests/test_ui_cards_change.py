@@ -1,4 +1,4 @@
-"""A card's change vs the previous period, on hand-made series and on the Overview."""
+"""A card's change vs the previous period and its interval, on hand-made series and on the Overview."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from streamlit.proto.Metric_pb2 import Metric as MetricProto
 from streamlit.testing.v1 import AppTest
 
-from tests.apptest import run_page
+from tests.apptest import captions, run_page
 from ui import query
 
 
@@ -78,3 +78,11 @@ def test_no_card_on_the_weekly_overview_shows_a_signed_zero(weekly: AppTest) -> 
         assert not re.fullmatch(r"[+-]0\.0+( pts| d)?", card.proto.delta), (title, card.proto.delta)
         if card.proto.delta and not card.proto.delta.startswith(("+", "-")):
             assert card.proto.direction == MetricProto.MetricDirection.NONE, title
+
+
+@pytest.mark.parametrize("grain", ["month", "quarter"])
+def test_no_card_shows_an_interval_whose_bounds_read_the_same(grain: str) -> None:
+    text = captions(run_page(None, {"grain": grain}))
+    assert "95 % CI" in text
+    same = re.findall(r"95 % CI ([^ ·]+(?: d)?) – \1(?![\d.])", text)
+    assert not same, same  # e.g. the executive's "1.0 d – 1.0 d" on a lead-time card

@@ -6,9 +6,29 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from metrics.analysis.units import UNIT_AXIS_FORMAT, count, delta, interval, no_change, signed, value
+from metrics.analysis.units import (
+    UNIT_AXIS_FORMAT,
+    count,
+    delta,
+    interval,
+    interval_text,
+    no_change,
+    signed,
+    value,
+)
 
-__all__ = ["UNIT_AXIS_FORMAT", "age", "count", "delta", "interval", "md_escape", "no_change", "signed", "value"]
+__all__ = [
+    "UNIT_AXIS_FORMAT",
+    "age",
+    "count",
+    "delta",
+    "interval",
+    "interval_text",
+    "md_escape",
+    "no_change",
+    "signed",
+    "value",
+]
 
 
 def md_escape(text: str) -> str:
