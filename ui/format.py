@@ -18,6 +18,7 @@ from metrics.analysis.units import (
 )
 
 __all__ = [
+    "COUNT_GRID_FORMAT",
     "UNIT_AXIS_FORMAT",
     "age",
     "count",
@@ -29,6 +30,11 @@ __all__ = [
     "signed",
     "value",
 ]
+
+
+# count() as st.dataframe's number columns spell it (printf, "," for thousands): a grid's counts read
+# "2,000,000" as everywhere else in the app, and stay numbers (right-aligned, sorted as numbers).
+COUNT_GRID_FORMAT = "%,d"
 
 
 def md_escape(text: str) -> str:
