@@ -73,7 +73,7 @@ if top is not None:
                 "theme": table.Column("Theme"),
                 "before": replace(share, header="Share of texts, 3 months before"),
                 "recent": replace(share, header="Share of texts, last 3 months"),
-                "change_pts": table.Column("Change (points)", lambda x: f"{x:+.1f}", numeric=True),
+                "change_pts": table.Column("Change (points)", lambda x: fmt.signed(x, 1), numeric=True),
                 "texts_recent": table.Column("Texts, last 3 months (n)", fmt.count, numeric=True),
             }
             st.markdown(table.markdown(rising, columns))

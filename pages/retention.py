@@ -11,7 +11,9 @@ f = page.header("Retention", "Do customers come back, and who stops?")
 CHURN, REPEAT, GRR, NRR = "retention.churn", "retention.repeat_purchase_rate", "retention.grr", "retention.nrr"
 
 if page.full_page():
-    mode = state.segmented("Cohort mode", data.MODES, key="mode", default="return_on", help=data.MODE_HELP)
+    mode = state.segmented_labelled(
+        "Cohort mode", data.MODE_LABELS, key="mode", default="return_on", help=data.MODE_HELP
+    )
     with page.section():
         st.markdown(data.takeaway(f, mode))
     columns = st.columns(4)

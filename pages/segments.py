@@ -23,12 +23,12 @@ if page.full_page():
     st.caption("Focus segment: " + fmt.md_escape(focus.reason))
     cards.definition_popover(metrics.spec("segments.summary"))
 
-mix = segments.mix(summary)
+mix, order = segments.mix(summary), segments.segment_order(summary)
 page.chart(
     "segments-mix",
     charts.share_bars(
         mix,
-        summary.sort("revenue_share", descending=True).get_column("segment").to_list(),
+        order,
         "Each segment's share of customers and of revenue",
         "Customers who ordered in the window, by the business's own segment; revenue = sum of order amounts",
     ),
@@ -40,6 +40,7 @@ page.chart(
     "segments-compare",
     charts.compare(
         compare,
+        order,
         focus.segment,
         "Segments compared: NPS, 3-month retention, revenue per customer",
         "Dots with 95 % intervals (NPS adjusted Wald, retention Wilson, revenue t); orange: the focus segment",

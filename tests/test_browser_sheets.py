@@ -138,11 +138,17 @@ def grid_rows(tab, index: int, columns: int) -> list[list[str]]:
     return [cells[i : i + columns] for i in range(0, len(cells), columns)]
 
 
+def fits_its_width(tab, index: int) -> bool:
+    """Whether the index-th st.dataframe shows every column without scrolling sideways."""
+    scroller = tab.get_by_test_id("stDataFrame").nth(index).locator(".dvn-scroller").first
+    return scroller.evaluate("e => e.scrollWidth <= e.clientWidth + 1")
+
+
 def test_bad_sheet_rows_are_quarantined_with_their_sheet_row(app, browser) -> None:
     # First in the file: /sources is the module server's first URL, which once ran the page bare (no footer).
     with opened(browser, app, "sources") as (tab, errors):
         assert tab.locator(ERROR_SELECTORS).count() == 0, tab.locator(ERROR_SELECTORS).first.inner_text()
-        status = grid_rows(tab, 0, 10)  # 11 columns; the a11y grid leaves out one empty cell per row
+        status = grid_rows(tab, 0, 8)  # the 8 columns shown of 11 (pages/sources.py STATUS_SHOWN)
         assert [row[:5] for row in status] == [
             ["orders", "gsheets", "Google Sheets atlantis › Orders", "9", "1"],
             ["responses", "gsheets", "Google Sheets atlantis › Responses", "4", "1"],
@@ -172,6 +178,7 @@ def test_bad_sheet_rows_are_quarantined_with_their_sheet_row(app, browser) -> No
             ["responses", "Google Sheets atlantis › Responses", "5", "score", "11", "score out of range for nps (0-10)"]
         ]
         screenshot(tab, "sheets-sources-quarantine")
+        assert [fits_its_width(tab, i) for i in range(3)] == [True] * 3, "no table cut at a 1400 px window's edge"
         assert not errors, errors
 
 
@@ -219,6 +226,8 @@ def test_every_footer_counts_the_quarantined_rows(app, browser, path: str) -> No
         footer = tab.get_by_test_id("stMain").locator("p", has_text=FOOTER_MARK).last.inner_text()
         assert FOOTER in footer and QUARANTINED in footer, footer
         assert tab.locator(ERROR_SELECTORS).count() == 0, tab.locator(ERROR_SELECTORS).first.inner_text()
+        if path == "catalog":  # its table of every metric: all columns in a 1400 px window
+            assert fits_its_width(tab, 0)
         assert not errors, errors
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -12,6 +13,8 @@ import metrics
 from connectors.sample import generate
 from metrics.ratings import late_cost
 from tests.apptest import captions, run_page
+from ui import late_cost as late_sentence
+from ui.state import Filters
 
 OLIST = Path(__file__).parent / "fixtures" / "olist" / "sources.toml"
 RATING = "satisfaction.rating_by_delivery"
@@ -93,6 +96,25 @@ def test_late_cost_needs_enough_answers_on_both_sides_and_an_interval() -> None:
     assert late_cost(_rows(30, 30, -1.5, -0.5), 30).clear
     assert not late_cost(_rows(30, 30, -1.5, 0.5), 30).clear
     assert late_cost(_rows(30, 30, -1.5, 0.5), 30).late_n == 30
+
+
+def _sentence(monkeypatch: pytest.MonkeyPatch, low: float, high: float, difference: float = -1.3) -> str:
+    """The late-delivery sentence over a hand-made rating_by_delivery result (800 late, 4,000 on time)."""
+    frame = _rows(800, 4000, low, high).with_columns(difference=pl.Series([difference, None]))
+    monkeypatch.setattr(late_sentence.query, "metric", lambda *_, **__: frame)
+    sentence = late_sentence.sentence(Filters(date(2026, 1, 1), date(2026, 3, 31)))
+    assert sentence is not None
+    return sentence
+
+
+def test_late_sentence_tells_a_narrow_interval_s_bounds_apart(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 1.26 and 1.34 stars both read "1.3": the executive's "1.3 stars lower (95 % CI 1.3 to 1.3)".
+    assert "1.3 stars lower** than orders that arrive on time (95 % CI 1.26 to 1.34;" in _sentence(
+        monkeypatch, -1.34, -1.26
+    )
+    assert "(95 % CI within ±0.01;" in _sentence(monkeypatch, -1.304, -1.301)  # apart by less than 0.01
+    assert "(95 % CI 1.1 to 1.5;" in _sentence(monkeypatch, -1.5, -1.1)  # apart at one decimal: as before
+    assert "(95 % CI -0.5 to +0.2: no clear difference;" in _sentence(monkeypatch, -0.5, 0.2, -0.1)
 
 
 def test_late_filter_on_feedback_without_orders_says_why(tmp_path, monkeypatch) -> None:

@@ -227,6 +227,46 @@ def test_mode_and_grain_come_from_the_url() -> None:
     assert "Read in return_on mode" in at.markdown[0].value
 
 
+def test_cohort_mode_buttons_read_as_words_while_the_link_keeps_the_code() -> None:
+    at = run({"mode": "on_or_after"})
+    control = at.get("button_group")[0]
+    assert control.options == ["Ordered that period", "Ordered that period or later"]  # not return_on, on_or_after
+    assert control.value == "on_or_after"
+    assert at.query_params["mode"] == "on_or_after", "a saved link's value stays as it is"
+    control.set_value("return_on").run()
+    assert "mode" not in at.query_params, "the default drops out of the link, as a bound control's does"
+    assert "Read in return_on mode" not in at.markdown[0].value
+    at.get("button_group")[0].set_value("on_or_after").run()
+    assert at.query_params["mode"] == "on_or_after", "a click writes the code, not the words"
+    assert "Read in return_on mode" in at.markdown[0].value
+
+
+def _bound_with_labels() -> None:
+    import streamlit as st
+
+    labels = {"return_on": "Ordered that period", "on_or_after": "Ordered that period or later"}
+    st.segmented_control(
+        "Cohort mode", tuple(labels), format_func=labels.get, default="return_on", key="mode", bind="query-params"
+    )
+
+
+def test_a_bound_control_with_labels_would_break_saved_links() -> None:
+    """Why ui.state.segmented_labelled binds the mode to the URL by hand: Streamlit (1.67) keeps a bound control's
+    shown text in the URL (its wire value is the formatted option), so with a format_func a saved link's
+    `mode=on_or_after` is ignored and dropped, and the link would carry the words. If this starts failing,
+    bind="query-params" keeps options in the URL, and the hand binding can go."""
+    saved = AppTest.from_function(_bound_with_labels)
+    saved.query_params["mode"] = "on_or_after"
+    saved.run()
+    assert saved.get("button_group")[0].value == "return_on", "a saved link's code is not understood"
+    assert "mode" not in saved.query_params, "and is dropped from the link"
+    words = AppTest.from_function(_bound_with_labels)
+    words.query_params["mode"] = "Ordered that period or later"
+    words.run()
+    assert words.get("button_group")[0].value == "on_or_after", "the value in the URL is the label"
+    assert words.query_params["mode"] == "Ordered that period or later"
+
+
 def test_tampered_mode_falls_back_with_a_notice() -> None:
     at = run({"mode": "<b>everything</b>"})
     assert at.get("button_group")[0].value == "return_on"

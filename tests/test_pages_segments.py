@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import polars as pl
@@ -58,6 +59,31 @@ def test_persona_card_defaults_to_the_focus_segment(default_page: AppTest) -> No
     # And one review of an order that arrived late, with how late and its stars.
     assert len(late) == 1 and "When an order arrived late" in markdown(at)
     assert re.search(r", (trustpilot|google|yelp), \d+ days? late, [1-5] of 5 stars\)$", late[0]), late[0]
+
+
+def chart_spec(at: AppTest, title: str) -> dict:
+    return next(s for c in at.get("vega_lite_chart") if (s := json.loads(c.proto.spec))["title"]["text"] == title)
+
+
+def y_orders(spec: dict) -> list[list[str]]:
+    """The y sort of every layer that encodes segments, in panel order."""
+    layers = [layer for panel in spec.get("hconcat", [spec]) for layer in panel.get("layer", [panel])]
+    return [layer["encoding"]["y"]["sort"] for layer in layers if "y" in layer.get("encoding", {})]
+
+
+def test_segments_compared_lists_the_segments_in_one_order_in_every_panel(default_page: AppTest) -> None:
+    mix = y_orders(chart_spec(default_page, "Each segment's share of customers and of revenue"))
+    compared = chart_spec(default_page, "Segments compared: NPS, 3-month retention, revenue per customer")
+    orders = y_orders(compared)
+    assert len(orders) == 6, "three panels, each an interval and a dot"
+    assert all(order == mix[0] for order in orders), orders  # a row reads across, in the mix chart's order
+    panels = compared["hconcat"]
+    assert all(layer["encoding"]["y"]["scale"]["domain"] == mix[0] for p in panels for layer in p["layer"])
+
+
+def test_segment_order_is_by_share_of_revenue_then_name() -> None:
+    shares = pl.DataFrame({"segment": ["A", "B", "C", "D"], "revenue_share": [0.2, 0.5, 0.2, None]})
+    assert segments.segment_order(shares) == ["B", "A", "C", "D"]
 
 
 def test_focus_key_selects_the_persona_card() -> None:

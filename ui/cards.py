@@ -106,11 +106,14 @@ def _card_body(spec: MetricSpec, filters: Filters) -> None:
         return
     comparable = previous is not None and current.get("complete", True)
     delta = current["value"] - previous["value"] if comparable and previous is not None else None
+    # A change that rounds to zero as shown ("0.0 pts") is no change: grey and no arrow, not a red "-0.0".
+    flat = delta is None or fmt.no_change(delta, spec.unit)
     st.metric(
         label,
         fmt.value(current["value"], spec.unit),
         delta=fmt.delta(delta, spec.unit),
-        delta_color="off" if not delta else "normal" if spec.higher_is_better else "inverse",
+        delta_color="off" if flat else "normal" if spec.higher_is_better else "inverse",
+        delta_arrow="off" if flat else "auto",
         delta_description="vs previous period",
     )
     if comparable and previous is not None and current["ci_low"] is not None and change.overlaps(current, previous):

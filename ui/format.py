@@ -6,9 +6,35 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from metrics.analysis.units import UNIT_AXIS_FORMAT, count, delta, interval, value
+from metrics.analysis.units import (
+    UNIT_AXIS_FORMAT,
+    count,
+    delta,
+    interval,
+    interval_text,
+    no_change,
+    signed,
+    value,
+)
 
-__all__ = ["UNIT_AXIS_FORMAT", "age", "count", "delta", "interval", "md_escape", "value"]
+__all__ = [
+    "COUNT_GRID_FORMAT",
+    "UNIT_AXIS_FORMAT",
+    "age",
+    "count",
+    "delta",
+    "interval",
+    "interval_text",
+    "md_escape",
+    "no_change",
+    "signed",
+    "value",
+]
+
+
+# count() as st.dataframe's number columns spell it (printf, "," for thousands): a grid's counts read
+# "2,000,000" as everywhere else in the app, and stay numbers (right-aligned, sorted as numbers).
+COUNT_GRID_FORMAT = "%,d"
 
 
 def md_escape(text: str) -> str:

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import metrics
 from metrics.ratings import late_cost
+from ui import format as fmt
 from ui import query
 from ui.state import Filters
 
 RATING_BY_DELIVERY = "satisfaction.rating_by_delivery"
+STEP = 0.01  # stars read to one decimal; an interval's bounds that agree there get a second (fmt.interval_text)
+
+
+def _stars(x: float, extra: int) -> str:
+    return f"{x:.{1 + extra}f}"
+
+
+def _signed_stars(x: float, extra: int) -> str:
+    return f"{x:+.{1 + extra}f}"
 
 
 def sentence(filters: Filters) -> str | None:
@@ -18,10 +28,12 @@ def sentence(filters: Filters) -> str | None:
     if cost is None:
         return None
     direction = "lower" if cost.difference < 0 else "higher"
-    low, high = sorted((abs(cost.ci_low), abs(cost.ci_high))) if cost.clear else (cost.ci_low, cost.ci_high)
-    interval = (
-        f"95 % CI {low:.1f} to {high:.1f}" if cost.clear else f"95 % CI {low:+.1f} to {high:+.1f}: no clear difference"
-    )
+    if cost.clear:  # one side of zero: sizes, as "1.3 stars lower" reads
+        low, high = sorted((abs(cost.ci_low), abs(cost.ci_high)))
+        interval = fmt.interval_text(low, high, _stars, STEP, joiner=" to ")
+    else:
+        interval = fmt.interval_text(cost.ci_low, cost.ci_high, _signed_stars, STEP, joiner=" to ")
+        interval += ": no clear difference"
     return (
         f"Orders that arrive late are rated **{abs(cost.difference):.1f} stars {direction}** than orders that arrive"
         f" on time ({interval}; {cost.late_n:,} reviews of late orders, {cost.on_time_n:,} of on-time ones)."

@@ -137,7 +137,7 @@ def gap_sentence(internal: str, customer: str, filters: Filters) -> str | None:
     else:
         when = periods.label_of(finished["period"], filters.grain)
         lines = [
-            f"**{when}:** {_lenses(finished)}: a gap of **{finished['gap_pts']:+.1f} points** between what we"
+            f"**{when}:** {_lenses(finished)}: a gap of **{fmt.signed(finished['gap_pts'], 1)} points** between what we"
             " measure and what customers experience."
         ]
         if floor := _too_few(finished, internal, customer):  # the cards grey these values out: say why here too

@@ -8,6 +8,7 @@ first, so the page can say what it ignored instead of failing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -290,6 +291,56 @@ def segmented(label: str, options: tuple[str, ...] | list[str], key: str, defaul
     _note_ignored(key, st.query_params.get_all(key), options)
     value = st.segmented_control(label, options, default=default, required=True, key=key, bind="query-params", **kw)
     return value or default
+
+
+def segmented_labelled(label: str, labels: Mapping[str, str], key: str, default: str, **kw) -> str:
+    """A segmented control (one choice, never empty) that shows `labels` (option -> words) while the URL keeps
+    the option itself, e.g. the button "Ordered that period" and `mode=return_on` in the link.
+
+    Not bind="query-params": a bound control writes the text it shows into the URL, so with a format_func a
+    saved link's `mode=return_on` would be ignored and new links would carry the words
+    (tests/test_pages_retention.py shows it). So it is bound by hand: the URL's option is set as the control's
+    value before it is drawn (a link, a reload, the browser's back button), and a click writes the option back
+    from the control's callback, before the script runs, so "Copy link" (built before the page) has it. Streamlit
+    drops unbound parameters on a page switch, so the key stays page-local as the bound ones are.
+    """
+    key = _page_key(key)
+    options = tuple(labels)
+    _note_ignored(key, st.query_params.get_all(key), options)
+    control = f"_{key}_control"  # the widget's own key: the URL key is written only by _write_option
+    st.session_state[control] = _url_option(key, options, default)
+    st.segmented_control(
+        label,
+        options,
+        format_func=labels.__getitem__,
+        required=True,
+        key=control,
+        on_change=_write_option,
+        args=(key, control, default),
+        **kw,
+    )
+    return st.session_state[control] or default
+
+
+def _url_option(key: str, options: tuple[str, ...], default: str) -> str:
+    """The option the URL names, else `default`; a value that is no option is dropped from the URL, as a bound
+    control drops it."""
+    given = st.query_params.get(key)
+    if given in options:
+        return given
+    if given is not None:
+        del st.query_params[key]
+    return default
+
+
+def _write_option(key: str, control: str, default: str) -> None:
+    """The chosen option into the URL; the default leaves the key out, as a bound control does."""
+    chosen = st.session_state.get(control)
+    if chosen is None or chosen == default:
+        if key in st.query_params:
+            del st.query_params[key]
+    else:
+        st.query_params[key] = chosen
 
 
 def text(label: str, key: str, **kw) -> str:

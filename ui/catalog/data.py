@@ -13,6 +13,10 @@ from ui.cards import LENS_LABEL
 
 ALL = "all metrics"  # the catalog's list; any other value of ?metric= is a metric shown live
 METRIC = state.METRIC
+# The catalog table's columns as shown: the metric's name is its live view's link, read from the link's
+# `metric=` (a JavaScript regular expression, as st.column_config.LinkColumn takes it).
+SHOWN = ("live view", "title", "lens", "unit", "higher is better", "twin", "min n", "needs")
+NAME_IN_URL = rf"[?&]{METRIC}=([^&#]+)"
 
 
 def choices() -> list[str]:
@@ -35,10 +39,20 @@ def table() -> pl.DataFrame:
             "higher is better": [s.higher_is_better for s in specs],
             "twin": [s.twin or "" for s in specs],
             "min n": [s.min_n for s in specs],
-            "needs": [", ".join(s.requires) for s in specs],
+            "needs": [tables_needed(s) for s in specs],
             "live view": [live_url(s.name) for s in specs],
         }
     )
+
+
+def tables_needed(spec: MetricSpec) -> str:
+    """The tables a metric reads, e.g. "orders" (its columns, `needs_columns`, are in its entry below the table:
+    listed in the table they made it wider than a laptop's window)."""
+    return ", ".join(dict.fromkeys(column.split(".", 1)[0] for column in spec.requires))
+
+
+def needs_columns(spec: MetricSpec) -> str:
+    return f"Needs {', '.join(spec.requires)}." if spec.requires else "Needs no particular column."
 
 
 def by_area() -> dict[str, list[MetricSpec]]:

@@ -21,10 +21,13 @@ from ui.page import EmptyView
 from ui.state import Filters
 
 COHORT = "retention.cohort"
-MODES = ("return_on", "on_or_after")
+# Each cohort mode's code (the `mode=` value saved links carry: never changed) and the words its button shows.
+MODE_LABELS = {"return_on": "Ordered that period", "on_or_after": "Ordered that period or later"}
+MODES = tuple(MODE_LABELS)
 MODE_HELP = (
-    "return_on: a customer counts in period k if they ordered in that very period. "
-    "on_or_after: if they ordered in period k or any later one (a curve that never rises)."
+    f"{MODE_LABELS['return_on']}: a customer counts in period k if they ordered in that very period. "
+    f"{MODE_LABELS['on_or_after']}: if they ordered in period k or any later one (a curve that never rises). "
+    "In the link: `mode=return_on` or `mode=on_or_after`."
 )
 COMPLETE, OPEN = "complete", "still open: a lower bound"
 

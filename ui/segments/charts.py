@@ -43,17 +43,21 @@ def share_bars(frame: pl.DataFrame, order: list[str], title: str, subtitle: str 
     return (bars + labels).properties(title=_title(title, subtitle), height=alt.Step(16))
 
 
-def compare(frame: pl.DataFrame, focus: str | None, title: str, subtitle: str = "") -> alt.HConcatChart:
+def compare(
+    frame: pl.DataFrame, order: list[str], focus: str | None, title: str, subtitle: str = ""
+) -> alt.HConcatChart:
     """Three panels (NPS, 3-month retention, revenue per customer): per segment a dot and its 95 % interval.
 
-    `frame`: segment, measure, value, ci_low, ci_high, n. The focus segment is orange.
+    `frame`: segment, measure, value, ci_low, ci_high, n; `order` lists the segments top to bottom, the same in
+    every panel (a row reads across them). The focus segment is orange.
     """
     highlight = alt.condition(alt.datum.segment == (focus or ""), alt.value(CUSTOMER_COLOR), alt.value(INTERNAL_COLOR))
     panels = []
     for measure, fmt in MEASURE_FORMAT.items():
         part = frame.filter(pl.col("measure") == measure)
-        order = part.sort("value", "segment", descending=[True, False], nulls_last=True).get_column("segment").to_list()
-        base = alt.Chart(part).encode(y=alt.Y("segment:N", title=None, sort=order), color=highlight)
+        # The domain too, not only the sort: a segment without a value in one panel keeps its row there.
+        rows = alt.Y("segment:N", title=None, sort=order, scale=alt.Scale(domain=order))
+        base = alt.Chart(part).encode(y=rows, color=highlight)
         axis = alt.Axis(format=fmt)
         bars = base.mark_rule(strokeWidth=3).encode(
             x=alt.X("ci_low:Q", title=measure, axis=axis, scale=alt.Scale(zero=False)), x2="ci_high:Q"

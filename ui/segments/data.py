@@ -31,6 +31,16 @@ def summary(filters: Filters) -> pl.DataFrame:
     ).sort("segment")
 
 
+def segment_order(frame: pl.DataFrame) -> list[str]:
+    """The segments top to bottom on every segment chart: by share of revenue, largest first (ties by name).
+
+    One order for the mix and for each panel of "Segments compared", so a row reads across the panels and lines
+    up with the mix chart above; revenue first because that is what the page weighs segments by.
+    """
+    ranked = frame.sort("revenue_share", "segment", descending=[True, False], nulls_last=True)
+    return ranked.get_column("segment").to_list()
+
+
 def compare_long(frame: pl.DataFrame) -> pl.DataFrame:
     """segment, measure, value, ci_low, ci_high, n: NPS, 3-month retention and revenue per customer side by side."""
     parts = [
