@@ -46,17 +46,7 @@ def test_signed_drops_the_sign_of_a_zero() -> None:
         (57.2, 57.4, "score", "95 % CI +57.2 – +57.4"),
         (100.2, 100.4, "currency", "95 % CI $100.2 – $100.4"),
         (1.231, 1.234, "mean", "95 % CI 1.231 – 1.234"),
-    ],
-)
-def test_an_interval_shows_one_more_decimal_when_its_bounds_would_read_the_same(
-    low: float, high: float, unit: str, shown: str
-) -> None:
-    assert fmt.interval(low, high, unit) == shown
-
-
-@pytest.mark.parametrize(
-    ("low", "high", "unit", "shown"),
-    [
+        # too narrow even for one more decimal: says how narrow
         (1.001, 1.004, "days", "95 % CI within ±0.01 d"),  # "1.00 d" both: less than 0.01 d apart
         (0.90121, 0.90123, "share", "95 % CI within ±0.01%"),
         (57.21, 57.24, "score", "95 % CI within ±0.1"),
@@ -64,7 +54,7 @@ def test_an_interval_shows_one_more_decimal_when_its_bounds_would_read_the_same(
         (1.2341, 1.2344, "mean", "95 % CI within ±0.001"),
     ],
 )
-def test_an_interval_too_narrow_for_one_more_decimal_says_how_narrow(
+def test_an_interval_shows_one_more_decimal_when_its_bounds_would_read_the_same_else_how_narrow(
     low: float, high: float, unit: str, shown: str
 ) -> None:
     assert fmt.interval(low, high, unit) == shown
