@@ -8,6 +8,7 @@ from ui import format as fmt
 from ui.segments import charts
 from ui.segments import data as segments
 
+SHARE = "share"  # the unit theme shares are read in
 f = page.header("Segments", "Which customers matter most, and what are they like?")
 
 with page.section(or_stop=True):
@@ -104,12 +105,11 @@ if page.full_page():
             themes = segments.top_themes(f, chosen)
             if themes.height:
                 st.markdown("**What they write about** (survey comments)")
-                st.caption(
-                    " · ".join(
-                        f"{t['label']} {t['share']:.0%} (n = {t['n']:,}, 95 % CI {t['ci_low']:.0%}–{t['ci_high']:.0%})"
-                        for t in themes.iter_rows(named=True)
-                    )
+                shares = (
+                    f"{t['label']} {t['share']:.0%} (n = {t['n']:,}, {fmt.interval(t['ci_low'], t['ci_high'], SHARE)})"
+                    for t in themes.iter_rows(named=True)
                 )
+                st.caption(" · ".join(shares))
                 quotes = segments.sample_verbatims(f, chosen, themes.get_column("theme").to_list())
                 if quotes.height:
                     st.markdown("**In their words**")

@@ -213,6 +213,9 @@ def test_review_stars_section_counts_star_only_reviews() -> None:
     stars = metrics.compute(sat.STARS, tables, grain="all").row(0, named=True)
     line = next(m.value for m in at.markdown if "give 4 or 5 stars" in m.value)
     assert f"of {stars['n']:,} reviews" in line and f"**{stars['share_positive']:.0%}**" in line
+    # The interval with the app's one rule (ui.format.interval), not rounded to whole percents ("95 % CI 12%–12%").
+    low, high = stars["positive_ci_low"], stars["positive_ci_high"]
+    assert f"(95 % CI {100 * low:.1f}% – {100 * high:.1f}%)" in line, line
     assert stars["n"] > tables["reviews"].get_column("text").drop_nulls().len()  # star-only ones included
     titles = chart_titles(at)
     assert {"Review rating (stars)", "Review stars by site", "Review stars by region"} <= set(titles)

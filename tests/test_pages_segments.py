@@ -203,3 +203,13 @@ def test_compare_long_keeps_each_measure_with_its_own_n() -> None:
         "NPS": 40,
         "Revenue per customer": 120,
     }
+
+
+def test_the_persona_s_theme_shares_carry_intervals_in_the_app_s_one_format() -> None:
+    """Was "95 % CI 12%–15%", whole percents written by hand (bounds could read the same); now ui.format.interval."""
+    themes = next(c.value for c in run().caption if " (n = " in c.value and "95 % CI" in c.value)
+    entries = themes.split(" · ")
+    assert len(entries) >= 2, themes
+    for entry in entries:
+        low, high = re.search(r"95 % CI (\d+\.\d)% – (\d+\.\d)%\)$", entry).groups()  # type: ignore[union-attr]
+        assert float(low) < float(high), entry

@@ -21,6 +21,7 @@ from metrics.analysis.shifts import largest_shift
 from metrics.errors import MissingData
 from metrics.nps import GROUPS
 from ui import data, query
+from ui import format as fmt
 from ui.state import Filters
 
 NPS, CSAT, CES = "satisfaction.nps", "satisfaction.csat", "satisfaction.ces"
@@ -242,6 +243,7 @@ def review_shares(filters: Filters) -> str | None:
     row = frame.row(0, named=True)
     return (
         f"Over the window, **{row['share_positive']:.0%}** of {row['n']:,} reviews give 4 or 5 stars "
-        f"(95 % CI {row['positive_ci_low']:.0%}–{row['positive_ci_high']:.0%}) and **{row['share_one_star']:.0%}**"
+        f"({fmt.interval(row['positive_ci_low'], row['positive_ci_high'], 'share')}) and "
+        f"**{row['share_one_star']:.0%}**"
         " give 1 star. Star-only reviews count here; the Voice page reads only the ones with text."
     )
