@@ -9,7 +9,7 @@ from datetime import date
 import polars as pl
 
 from ui.charts import OPEN_NOTE
-from ui.charts_trend import HALF_WIDTH_PX, TRUST_LABELS, band_trend, small_multiples, twin_trend
+from ui.charts_trend import HALF_WIDTH_PX, TRUST_LABELS, band_trend, keyed_lines, small_multiples, twin_trend
 
 
 def _twins(n_customer_last: int) -> pl.DataFrame:
@@ -104,3 +104,13 @@ def test_an_open_period_on_a_single_line_is_listed_and_said_so() -> None:
     spec = band_trend(frame, "share", 50, "Received", "By month").to_dict()
     assert _point_layer(spec)["encoding"]["fill"]["legend"]["values"] == [TRUST_LABELS[0], TRUST_LABELS[2]]
     assert spec["title"]["subtitle"] == ["By month", OPEN_NOTE]  # the legend's "period still open", explained
+
+
+def test_keyed_lines_say_an_open_period_in_the_one_wording_of_every_chart() -> None:
+    """Was its own "; hollow: period still open (so far)" appended to the subtitle."""
+    frame = _twins(n_customer_last=60).rename({"lens": "source"})
+    last = frame.get_column("period").max()
+    opened = keyed_lines(frame.with_columns(complete=pl.col("period") < last), ("source",), "share", "T", "By month")
+    assert opened.to_dict()["title"]["subtitle"] == ["By month", OPEN_NOTE]
+    finished = keyed_lines(frame, ("source",), "share", "T", "By month").to_dict()
+    assert finished["title"]["subtitle"] == ["By month"]

@@ -451,9 +451,9 @@ def keyed_lines(
     """One line per combination of `keys` (e.g. source x theme), for metrics with no single series. A period
     still open (`complete` false, see metrics.analysis.periods) is drawn as a hollow point. `goals` and
     `events` as in twin_trend."""
-    labelled = frame.with_columns(series=pl.concat_str([pl.col(k).cast(pl.String) for k in keys], separator=" · "))
-    if "complete" not in labelled.columns:
-        labelled = labelled.with_columns(complete=pl.lit(True))
+    labelled = with_status(
+        frame.with_columns(series=pl.concat_str([pl.col(k).cast(pl.String) for k in keys], separator=" · "))
+    )
     fmt = axis_format(unit)
     marks = _marks(goals, events, unit, _window(frame, events))
     color = alt.Color("series:N", title=" · ".join(keys), legend=alt.Legend(orient="right"))
@@ -466,9 +466,7 @@ def keyed_lines(
     points = base.mark_point(size=30, opacity=1, filled=False).encode(
         fill=alt.condition(alt.datum.complete, alt.Color("series:N", legend=None), alt.value("white"))
     )
-    if not labelled.get_column("complete").all():
-        subtitle = f"{subtitle}; hollow: period still open (so far)"
-    title_ = alt.Title(title, subtitle=subtitle, anchor="start")
+    title_ = alt.Title(title, subtitle=open_note(labelled, subtitle), anchor="start")
     return alt.layer(base.mark_line(), points, *marks.layers, title=title_, height=320)
 
 
