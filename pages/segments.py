@@ -8,7 +8,6 @@ from ui import format as fmt
 from ui.segments import charts
 from ui.segments import data as segments
 
-SHARE = "share"  # the unit theme shares are read in
 f = page.header("Segments", "Which customers matter most, and what are they like?")
 
 with page.section(or_stop=True):
@@ -105,11 +104,7 @@ if page.full_page():
             themes = segments.top_themes(f, chosen)
             if themes.height:
                 st.markdown("**What they write about** (survey comments)")
-                shares = (
-                    f"{t['label']} {t['share']:.0%} (n = {t['n']:,}, {fmt.interval(t['ci_low'], t['ci_high'], SHARE)})"
-                    for t in themes.iter_rows(named=True)
-                )
-                st.caption(" · ".join(shares))
+                st.caption(segments.theme_shares(themes))
                 quotes = segments.sample_verbatims(f, chosen, themes.get_column("theme").to_list())
                 if quotes.height:
                     st.markdown("**In their words**")

@@ -12,12 +12,9 @@ RATING_BY_DELIVERY = "satisfaction.rating_by_delivery"
 STEP = 0.01  # stars read to one decimal; an interval's bounds that agree there get a second (fmt.interval_text)
 
 
-def _stars(x: float, extra: int) -> str:
-    return f"{x:.{1 + extra}f}"
-
-
-def _signed_stars(x: float, extra: int) -> str:
-    return f"{x:+.{1 + extra}f}"
+def _stars(x: float, extra: int, sign: str = "") -> str:
+    """Stars to one decimal (`extra` more), with `sign` "+" where both directions are possible."""
+    return f"{x:{sign}.{1 + extra}f}"
 
 
 def sentence(filters: Filters) -> str | None:
@@ -32,7 +29,9 @@ def sentence(filters: Filters) -> str | None:
         low, high = sorted((abs(cost.ci_low), abs(cost.ci_high)))
         interval = fmt.interval_text(low, high, _stars, STEP, joiner=" to ")
     else:
-        interval = fmt.interval_text(cost.ci_low, cost.ci_high, _signed_stars, STEP, joiner=" to ")
+        interval = fmt.interval_text(
+            cost.ci_low, cost.ci_high, lambda x, extra: _stars(x, extra, "+"), STEP, joiner=" to "
+        )
         interval += ": no clear difference"
     return (
         f"Orders that arrive late are rated **{abs(cost.difference):.1f} stars {direction}** than orders that arrive"

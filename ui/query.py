@@ -159,8 +159,8 @@ def _too_few(gap: dict, internal: str, customer: str) -> int | None:
 def _lenses(gap: dict) -> str:
     """Both lenses' values in one period, each with its n (as on the cards)."""
     return (
-        f"{gap['inside']:.1%} of orders left on time (n = {fmt.count(gap['n_inside'])}),"
-        f" {gap['outside']:.1%} arrived on time (n = {fmt.count(gap['n_outside'])})"
+        f"{fmt.value(gap['inside'], 'share')} of orders left on time (n = {fmt.count(gap['n_inside'])}),"
+        f" {fmt.value(gap['outside'], 'share')} arrived on time (n = {fmt.count(gap['n_outside'])})"
     )
 
 

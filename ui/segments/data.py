@@ -9,6 +9,7 @@ import polars as pl
 from metrics.intervals import t_mean, wilson
 from metrics.ratings import LATE
 from metrics.segments import RFM_RULES
+from ui import format as fmt
 from ui import query, verbatims
 from ui.state import Filters
 
@@ -143,6 +144,14 @@ def top_themes(filters: Filters, segment: str, k: int = TOP_THEMES) -> pl.DataFr
     low, high = wilson("mentions", "n")
     ranked = summed.with_columns(share=pl.col("mentions") / pl.col("n"), ci_low=low, ci_high=high)
     return ranked.sort(["mentions", "theme"], descending=[True, False]).head(k)
+
+
+def theme_shares(themes: pl.DataFrame) -> str:
+    """top_themes in one line: each theme's share of the comments, its n and its 95 % interval."""
+    return " · ".join(
+        f"{t['label']} {t['share']:.0%} (n = {fmt.count(t['n'])}, {fmt.interval(t['ci_low'], t['ci_high'], 'share')})"
+        for t in themes.iter_rows(named=True)
+    )
 
 
 def sample_verbatims(filters: Filters, segment: str, themes: list[str], k: int = SAMPLE_VERBATIMS) -> pl.DataFrame:
